@@ -89,7 +89,9 @@ type Options struct {
 type Option func(*Options)
 
 // WithFilters accepts only frames that match one of the filters.
-func WithFilters(fs ...Filter) Option { return func(o *Options) { o.Filters = append(o.Filters, fs...) } }
+func WithFilters(fs ...Filter) Option {
+	return func(o *Options) { o.Filters = append(o.Filters, fs...) }
+}
 
 // WithErrorMask receives the error frames of the given classes (ErrMaskAll for every class).
 func WithErrorMask(mask uint32) Option { return func(o *Options) { o.ErrorMask = mask } }

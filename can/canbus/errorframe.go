@@ -150,4 +150,3 @@ func writeBits(b *strings.Builder, v uint8, names []string) {
 		b.WriteString(name)
 	}
 }
-

@@ -32,7 +32,7 @@ func (fl Filter) Match(f *Frame) bool {
 	if f.Remote {
 		id |= RTRFlag
 	}
-	return ((id&fl.Mask) == (fl.ID&fl.Mask)) != fl.Invert
+	return ((id & fl.Mask) == (fl.ID & fl.Mask)) != fl.Invert
 }
 
 func (fl Filter) String() string {

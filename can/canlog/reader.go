@@ -52,6 +52,12 @@ type Record struct {
 	Suffix byte
 	// Dropped and TotalDropped are the counts of a DROPCOUNT line.
 	Dropped, TotalDropped uint32
+	// Indent is the number of spaces before a log-format line, kept so that
+	// a hand-edited file writes back as it was.
+	Indent int
+	// Decoded is set when the line ends in " ::" and the decoded message
+	// follows on the next lines (cantools decode without --single-line).
+	Decoded bool
 }
 
 // AppendRecord writes a frame record back in the log format, keeping its
@@ -60,8 +66,11 @@ func AppendRecord(b []byte, r *Record) []byte {
 	if r.Kind == DropLine {
 		return AppendDrop(b, r.Interface, r.Dropped, r.TotalDropped)
 	}
-	if !r.Nanos && r.Suffix == 0 {
+	if !r.Nanos && r.Suffix == 0 && r.Indent == 0 {
 		return AppendLog(b, &r.Received, 0)
+	}
+	for i := 0; i < r.Indent; i++ {
+		b = append(b, ' ')
 	}
 	b = append(b, '(')
 	b = appendInt(b, r.Time.Unix(), 10)
@@ -98,9 +107,10 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // Reader reads trace lines of any candump style, one record per Next.
 type Reader struct {
-	sc   *bufio.Scanner
-	name string
-	line int
+	sc      *bufio.Scanner
+	name    string
+	line    int
+	decoded bool // inside a multi-line decoded message
 }
 
 // NewReader reads from r; name appears in errors.
@@ -117,7 +127,13 @@ func (r *Reader) Next() (Record, error) {
 	for r.sc.Scan() {
 		r.line++
 		text := r.sc.Text()
-		if strings.TrimSpace(text) == "" {
+		trimmed := strings.TrimSpace(text)
+		if trimmed == "" {
+			continue
+		}
+		if r.decoded {
+			// cantools' multi-line decode: "Message(", one signal a line, ")".
+			r.decoded = trimmed != ")"
 			continue
 		}
 		rec, err := ParseLine(text)
@@ -125,6 +141,7 @@ func (r *Reader) Next() (Record, error) {
 			return rec, &LineError{Name: r.name, Line: r.line, Text: text, Err: err}
 		}
 		rec.Line = r.line
+		r.decoded = rec.Decoded
 		return rec, nil
 	}
 	if err := r.sc.Err(); err != nil {
@@ -140,8 +157,11 @@ func ParseLine(line string) (Record, error) {
 	line = strings.TrimRight(line, "\r\n")
 	if i := strings.Index(line, " :: "); i >= 0 {
 		line = line[:i]
+	} else if strings.HasSuffix(line, " ::") {
+		line, rec.Decoded = line[:len(line)-3], true
 	}
 	s := strings.TrimLeft(line, " ")
+	rec.Indent = len(line) - len(s)
 	if strings.HasPrefix(s, "DROPCOUNT:") {
 		return parseDrop(s)
 	}
@@ -195,25 +215,31 @@ func parseLogFields(rec Record, fields []string) (Record, error) {
 // "remote request", "ERRORFRAME" or 'ascii' tail.
 func parseScreenFields(rec Record, fields []string) (Record, error) {
 	rec.Style = ScreenStyle
+	rec.Indent = 0
 	if len(fields) < 3 {
 		return rec, errors.New("want INTERFACE ID [LEN] DATA or (TIME) INTERFACE FRAME")
 	}
 	rec.Interface = fields[0]
 	idText := fields[1]
+	if len(idText) > 8 {
+		return rec, fmt.Errorf("ID %q: more than 8 hex digits", idText)
+	}
 	id, err := strconv.ParseUint(idText, 16, 32)
 	if err != nil {
 		return rec, fmt.Errorf("ID %q is not hexadecimal", idText)
 	}
 	f := &rec.Frame
+	// candump writes 3 or 8 digits; other tools (and cantools' tests) write
+	// any width, which cantools reads as extended beyond 3 digits.
 	switch {
 	case id&canbus.ErrFlag != 0 && len(idText) == 8:
 		f.Error, f.ID = true, uint32(id)&^canbus.ErrFlag
-	case len(idText) == 3 && id <= canbus.MaxID:
+	case len(idText) <= 3:
 		f.ID = uint32(id)
-	case len(idText) == 8 && id <= canbus.MaxExtendedID:
+	case id <= canbus.MaxExtendedID:
 		f.Extended, f.ID = true, uint32(id)
 	default:
-		return rec, fmt.Errorf("ID %q: want 3 hex digits (standard) or 8 (extended)", idText)
+		return rec, fmt.Errorf("ID %q exceeds 29 bits", idText)
 	}
 	lenText := fields[2]
 	if len(lenText) < 3 || lenText[0] != '[' || lenText[len(lenText)-1] != ']' {
@@ -224,7 +250,7 @@ func parseScreenFields(rec Record, fields []string) (Record, error) {
 		return rec, fmt.Errorf("length %q is not a number", lenText)
 	}
 	// candump prints a classic length as [%d] and a CAN FD length as [%02d].
-	f.FD = len(lenText) == 4
+	f.FD = len(lenText) >= 4
 	f.Len = uint8(n)
 	rest := fields[3:]
 	if !f.FD && len(rest) >= 2 && rest[0] == "remote" && rest[1] == "request" {

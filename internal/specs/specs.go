@@ -1,0 +1,99 @@
+// Package specs runs the project's Ginkgo suites with its conventions: the
+// label filter may come from HIL_LABEL_FILTER (ci/test runs "!vcan" on the
+// host and "vcan" on SocketCAN, one binary for both), and a spec that needs a
+// vcan interface gets the one its parallel process owns or fails saying how
+// to make one: it never skips.
+package specs
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// Run runs the package's specs; call it from the suite's only Test function.
+func Run(t *testing.T, name string) bool {
+	RegisterFailHandler(Fail)
+	suite, reporter := GinkgoConfiguration()
+	if suite.LabelFilter == "" {
+		suite.LabelFilter = os.Getenv("HIL_LABEL_FILTER")
+	}
+	return RunSpecs(t, name, suite, reporter)
+}
+
+// VCAN returns the i-th vcan interface (i is 0 or 1) owned by this parallel
+// process: process N owns vcan(2N-2) and vcan(2N-1). It fails the spec when
+// the interface is missing.
+func VCAN(i int) string {
+	GinkgoHelper()
+	name := fmt.Sprintf("vcan%d", 2*(GinkgoParallelProcess()-1)+i)
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		Fail(fmt.Sprintf("%s missing: this spec needs SocketCAN. Run ./ci/test (it boots a sandbox kernel when this one has no CAN), or on a kernel with CAN: sudo ci/vcan-up 4", name))
+	}
+	if ifi.Flags&net.FlagUp == 0 {
+		Fail(fmt.Sprintf("%s is down: sudo ip link set %s up", name, name))
+	}
+	return name
+}
+
+// Tool returns the path of a command the spec needs (candump, cansend, ...),
+// failing with how to install it.
+func Tool(name string) string {
+	GinkgoHelper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Fail(fmt.Sprintf("%s missing: run ci/deps (apt-get install can-utils)", name))
+	}
+	return p
+}
+
+// Corpus returns the path of a file in the shared corpus of real-world CAN
+// files, which sits beside the repository as ../shared/corpus (HIL_CORPUS
+// overrides).
+func Corpus(rel string) string {
+	GinkgoHelper()
+	dir, err := CorpusDir()
+	Expect(err).NotTo(HaveOccurred())
+	return filepath.Join(dir, rel)
+}
+
+// CorpusDir is Corpus's directory, for plain tests.
+func CorpusDir() (string, error) {
+	if dir := os.Getenv("HIL_CORPUS"); dir != "" {
+		return dir, nil
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, "..", "shared", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("shared corpus missing beside the repository (%s); set HIL_CORPUS: %w", dir, err)
+	}
+	return dir, nil
+}
+
+// ModuleRoot finds the directory holding go.mod, from the working directory up.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
