@@ -10,7 +10,7 @@ import (
 func TestParseFrameRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
 		in, out string // out is empty when the input is already canonical
-		want     Frame
+		want    Frame
 	}{
 		{in: "123#DEADBEEF", want: Frame{ID: 0x123, Len: 4, Data: data(0xde, 0xad, 0xbe, 0xef)}},
 		{in: "7FF#", want: Frame{ID: 0x7ff}},

@@ -93,6 +93,7 @@ type Conn struct {
 
 	in, out, errs atomic.Uint64
 	dropped       atomic.Uint32 // the kernel's SO_RXQ_OVFL counter
+	closed        atomic.Bool
 }
 
 var _ canbus.Bus = (*Conn)(nil)
@@ -233,7 +234,7 @@ func (c *Conn) fill(ctx context.Context) error {
 		// A cancellation meant for an earlier context: disarm and go on.
 		c.file.SetReadDeadline(time.Time{})
 		return nil
-	case errors.Is(err, os.ErrClosed):
+	case c.closed.Load():
 		return fmt.Errorf("receive on %s: %w", c.iface, canbus.ErrClosed)
 	}
 	return fmt.Errorf("receive on %s: %w", c.iface, err)
@@ -417,7 +418,7 @@ func (c *Conn) Send(ctx context.Context, f canbus.Frame) error {
 				return fmt.Errorf("send %s on %s: transmit queue full: %w", f.String(), c.iface, ctx.Err())
 			case <-t.C:
 			}
-		case errors.Is(err, os.ErrClosed):
+		case c.closed.Load():
 			return fmt.Errorf("send on %s: %w", c.iface, canbus.ErrClosed)
 		default:
 			return fmt.Errorf("send %s on %s: %w", f.String(), c.iface, err)
@@ -492,6 +493,7 @@ func (c *Conn) kernelDrops() (uint64, bool) {
 
 // Close closes the socket; a blocked Receive returns canbus.ErrClosed.
 func (c *Conn) Close() error {
+	c.closed.Store(true)
 	if err := c.file.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return fmt.Errorf("close %s: %w", c.iface, err)
 	}
