@@ -141,7 +141,7 @@ var _ = Describe("hil beside can-utils", Label("vcan"), func() {
 		for i := 1; i < len(recs); i++ {
 			got := recs[i].Time.Sub(recs[i-1].Time)
 			want := time.Duration(gaps[i]) * time.Microsecond
-			errs = append(errs, float64((got - want).Abs())/float64(time.Millisecond))
+			errs = append(errs, float64((got-want).Abs())/float64(time.Millisecond))
 		}
 		slices.Sort(errs)
 		median := errs[len(errs)/2]
