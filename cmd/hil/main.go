@@ -26,6 +26,7 @@ var commands = []command{
 	{"send", "send one frame in cansend syntax", runSend},
 	{"record", "write received frames to a log file as candump -L does", runRecord},
 	{"replay", "play a log back with its timing as canplayer does", runReplay},
+	{"link", "show or set a CAN interface: bitrate, modes, state, counters", runLink},
 }
 
 func usage(w io.Writer) {
