@@ -20,7 +20,7 @@ var _ = Describe("the hil command line", func() {
 		Entry("unknown command", 2, `unknown command "dumpp"`, "dumpp"),
 		Entry("dump without interface", 2, "no interface given", "dump"),
 		Entry("bad timestamp type", 2, `-t "q": want a, A, d or z`, "dump", "-tq", "vcan0"),
-		Entry("bad filter", 2, `want ID:MASK`, "dump", "virtual,123"),
+		Entry("bad filter", 1, `want ID:MASK`, "dump", "virtual,123"),
 		Entry("bad frame", 1, `parse frame "123#0": odd number of hex digits`, "send", "virtual", "123#0"),
 		Entry("record without output", 2, "no output file", "record", "vcan0"),
 		Entry("replay with a bad assignment", 2, `assignment "vcan0": want DEST=SRC`, "replay", "vcan0"),
