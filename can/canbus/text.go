@@ -145,14 +145,7 @@ func (f Frame) String() string {
 // AppendText appends the compact syntax of the frame (as String) to b
 // without allocating when b has room.
 func (f *Frame) AppendText(b []byte) []byte {
-	switch {
-	case f.Error:
-		b = appendHex(b, f.ID|ErrFlag, 8)
-	case f.Extended:
-		b = appendHex(b, f.ID, 8)
-	default:
-		b = appendHex(b, f.ID, 3)
-	}
+	b = f.AppendID(b)
 	b = append(b, '#')
 	if f.Remote && !f.FD {
 		b = append(b, 'R')
@@ -165,9 +158,26 @@ func (f *Frame) AppendText(b []byte) []byte {
 		b = append(b, '#', hexDigits[f.Flags&0xF])
 	}
 	for _, c := range f.Data[:f.Len] {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xF])
+		b = AppendHexByte(b, c)
 	}
 	return b
+}
+
+// AppendID appends the ID as can-utils writes it: 3 hex digits for a
+// standard frame, 8 for an extended one, 8 with the error flag for an error frame.
+func (f *Frame) AppendID(b []byte) []byte {
+	switch {
+	case f.Error:
+		return appendHex(b, f.ID|ErrFlag, 8)
+	case f.Extended:
+		return appendHex(b, f.ID, 8)
+	}
+	return appendHex(b, f.ID, 3)
+}
+
+// AppendHexByte appends c as two upper-case hex digits.
+func AppendHexByte(b []byte, c byte) []byte {
+	return append(b, hexDigits[c>>4], hexDigits[c&0xF])
 }
 
 func appendHex(b []byte, v uint32, digits int) []byte {

@@ -12,8 +12,6 @@ import (
 	"github.com/cockpit-hil/hil/can/canbus"
 )
 
-const hexDigits = "0123456789ABCDEF"
-
 // AppendLog appends one log-format line, as candump -L writes it:
 // "(%010d.%06d) %*s FRAME\n" with the interface name right-aligned to width.
 func AppendLog(b []byte, r *canbus.Received, width int) []byte {
@@ -146,17 +144,10 @@ func (s *Screen) Append(b []byte, r *canbus.Received) []byte {
 
 // appendLong is can-utils' sprint_long_canframe: "123   [4]  DE AD BE EF".
 func appendLong(b []byte, f *canbus.Frame, indentSFF, ascii bool) []byte {
-	switch {
-	case f.Error:
-		b = appendHex(b, f.ID|canbus.ErrFlag, 8)
-	case f.Extended:
-		b = appendHex(b, f.ID, 8)
-	default:
-		if indentSFF {
-			b = append(b, "     "...)
-		}
-		b = appendHex(b, f.ID, 3)
+	if indentSFF && !f.Error && !f.Extended {
+		b = append(b, "     "...)
 	}
+	b = f.AppendID(b)
 	b = append(b, "  "...)
 	n := int(f.Len)
 	if f.FD {
@@ -173,7 +164,7 @@ func appendLong(b []byte, f *canbus.Frame, indentSFF, ascii bool) []byte {
 		}
 	}
 	for _, c := range f.Data[:n] {
-		b = append(b, ' ', hexDigits[c>>4], hexDigits[c&0xF])
+		b = canbus.AppendHexByte(append(b, ' '), c)
 	}
 	if n > canbus.MaxLen {
 		return b
@@ -191,13 +182,6 @@ func appendLong(b []byte, f *canbus.Frame, indentSFF, ascii bool) []byte {
 			}
 		}
 		b = append(b, '\'')
-	}
-	return b
-}
-
-func appendHex(b []byte, v uint32, digits int) []byte {
-	for shift := (digits - 1) * 4; shift >= 0; shift -= 4 {
-		b = append(b, hexDigits[(v>>uint(shift))&0xF])
 	}
 	return b
 }

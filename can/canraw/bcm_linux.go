@@ -23,7 +23,6 @@ const (
 	bcmSetTimer      = 0x0001
 	bcmStartTimer    = 0x0002
 	bcmTxAnnounce    = 0x0008
-	bcmTxCpCanID     = 0x0010
 	bcmCanFDFrame    = 0x0800
 	bcmHeaderLen     = 56 // struct bcm_msg_head on 64-bit Linux, frames follow 8-aligned
 	bcmMaxSeq        = canbus.MaxSequence
@@ -92,9 +91,9 @@ func (b *BCM) setup(flags uint32, period time.Duration, frames []canbus.Frame) e
 	m := b.header(bcmTxSetup, flags, canID(&frames[0]), len(frames))
 	binary.LittleEndian.PutUint64(m[32:40], uint64(period/time.Second))
 	binary.LittleEndian.PutUint64(m[40:48], uint64((period%time.Second)/time.Microsecond))
-	var fb [fdMTU]byte
+	var fb [canbus.WireFDLen]byte
 	for i := range frames {
-		n := encode(&fb, &frames[i])
+		n := canbus.EncodeWire(&fb, &frames[i])
 		if fd {
 			n = fdMTU
 		}

@@ -20,10 +20,9 @@ import (
 )
 
 const (
-	classicMTU = 16 // struct can_frame
-	fdMTU      = 72 // struct canfd_frame
-	batch      = 64 // frames fetched per recvmmsg
-	oobSize    = 128
+	fdMTU   = canbus.WireFDLen // struct canfd_frame
+	batch   = 64               // frames fetched per recvmmsg
+	oobSize = 128
 
 	sofTimestamping = unix.SOF_TIMESTAMPING_RX_HARDWARE | unix.SOF_TIMESTAMPING_RAW_HARDWARE |
 		unix.SOF_TIMESTAMPING_RX_SOFTWARE | unix.SOF_TIMESTAMPING_SOFTWARE
@@ -86,7 +85,7 @@ type Conn struct {
 	names   map[int32]string // ifindex to name, for sockets bound to all interfaces
 
 	txMu    sync.Mutex
-	txBuf   [fdMTU]byte
+	txBuf   [canbus.WireFDLen]byte
 	txLen   int
 	writeFn func(uintptr) bool
 	txErr   error
@@ -284,31 +283,12 @@ func (c *Conn) decode(i int) canbus.Received {
 	buf := &r.bufs[i]
 	h := &r.hdrs[i]
 	var out canbus.Received
-	f := &out.Frame
-	id := binary.LittleEndian.Uint32(buf[0:4])
-	length := buf[4]
-	switch {
-	case id&unix.CAN_ERR_FLAG != 0:
-		f.Error = true
-		f.ID = id & unix.CAN_ERR_MASK
-	case id&unix.CAN_EFF_FLAG != 0:
-		f.Extended = true
-		f.ID = id & unix.CAN_EFF_MASK
-	default:
-		f.ID = id & unix.CAN_SFF_MASK
-	}
-	f.Remote = id&unix.CAN_RTR_FLAG != 0
+	n := canbus.WireLen
 	if h.len == fdMTU {
-		f.FD = true
-		f.Flags = buf[5]
-		length = min(length, canbus.MaxFDLen)
-	} else {
-		length = min(length, canbus.MaxLen)
+		n = fdMTU
 	}
-	f.Len = length
-	if !f.Remote {
-		copy(f.Data[:length], buf[8:8+int(length)])
-	}
+	canbus.DecodeWire(&out.Frame, buf[:n])
+	f := &out.Frame
 	if h.hdr.Flags&unix.MSG_DONTROUTE != 0 {
 		out.Dir = canbus.TX
 	}
@@ -400,7 +380,7 @@ func (c *Conn) Send(ctx context.Context, f canbus.Frame) error {
 	}
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
-	c.txLen = encode(&c.txBuf, &f)
+	c.txLen = canbus.EncodeWire(&c.txBuf, &f)
 	for backoff := 50 * time.Microsecond; ; backoff = min(2*backoff, 5*time.Millisecond) {
 		err := c.rc.Write(c.writeFn)
 		if err == nil {
@@ -436,32 +416,6 @@ func (c *Conn) writeFrame(fd uintptr) bool {
 		c.txErr = os.NewSyscallError("write", err)
 	}
 	return true
-}
-
-// encode writes f as struct can_frame or struct canfd_frame and returns its size.
-func encode(b *[fdMTU]byte, f *canbus.Frame) int {
-	*b = [fdMTU]byte{}
-	id := f.ID
-	switch {
-	case f.Error:
-		id |= unix.CAN_ERR_FLAG
-	case f.Extended:
-		id |= unix.CAN_EFF_FLAG
-	}
-	if f.Remote {
-		id |= unix.CAN_RTR_FLAG
-	}
-	binary.LittleEndian.PutUint32(b[0:4], id)
-	b[4] = f.Len
-	if f.FD {
-		b[5] = f.Flags
-		copy(b[8:], f.Data[:f.Len])
-		return fdMTU
-	}
-	if !f.Remote {
-		copy(b[8:16], f.Data[:f.Len])
-	}
-	return classicMTU
 }
 
 // Stats returns the socket's counters. Dropped is the kernel's count of

@@ -13,7 +13,6 @@ package canudp
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -25,12 +24,7 @@ import (
 	"golang.org/x/net/ipv4"
 )
 
-const frameLen = 16
-
-const (
-	effFlag = 0x80000000
-	rtrFlag = 0x40000000
-)
+const frameLen = canbus.WireLen
 
 // Conn is one member of a multicast CAN bus; it implements canbus.Bus.
 type Conn struct {
@@ -40,7 +34,7 @@ type Conn struct {
 	self  netip.AddrPort
 	opts  canbus.Options
 	rxBuf [64]byte
-	txBuf [frameLen]byte
+	txBuf [canbus.WireFDLen]byte
 
 	in, out, errs atomic.Uint64
 }
@@ -104,23 +98,11 @@ func (c *Conn) Send(ctx context.Context, f canbus.Frame) error {
 	if f.FD || f.Error {
 		return fmt.Errorf("send %s on %s: UDP multicast carries classic data and remote frames only", f.String(), c.name)
 	}
-	id := f.ID
-	if f.Extended {
-		id |= effFlag
-	}
-	if f.Remote {
-		id |= rtrFlag
-	}
-	c.txBuf = [frameLen]byte{}
-	binary.LittleEndian.PutUint32(c.txBuf[0:4], id)
-	c.txBuf[4] = f.Len
-	if !f.Remote {
-		copy(c.txBuf[8:], f.Data[:f.Len])
-	}
+	n := canbus.EncodeWire(&c.txBuf, &f)
 	if dl, ok := ctx.Deadline(); ok {
 		c.tx.SetWriteDeadline(dl)
 	}
-	if _, err := c.tx.Write(c.txBuf[:]); err != nil {
+	if _, err := c.tx.Write(c.txBuf[:n]); err != nil {
 		return fmt.Errorf("send %s on %s: %w", f.String(), c.name, err)
 	}
 	c.out.Add(1)
@@ -155,17 +137,9 @@ func (c *Conn) Receive(ctx context.Context) (canbus.Received, error) {
 		if own {
 			r.Dir = canbus.TX
 		}
-		id := binary.LittleEndian.Uint32(c.rxBuf[0:4])
-		r.Extended = id&effFlag != 0
-		r.Remote = id&rtrFlag != 0
-		if r.Extended {
-			r.ID = id & canbus.MaxExtendedID
-		} else {
-			r.ID = id & canbus.MaxID
-		}
-		r.Len = min(c.rxBuf[4], canbus.MaxLen)
-		if !r.Remote {
-			copy(r.Data[:r.Len], c.rxBuf[8:8+int(r.Len)])
+		canbus.DecodeWire(&r.Frame, c.rxBuf[:frameLen])
+		if r.Error {
+			continue // no error frames on UDP: a stray datagram
 		}
 		if !c.opts.Accepts(&r.Frame) {
 			continue
