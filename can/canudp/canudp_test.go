@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
+	"go.einride.tech/can"
+	"go.einride.tech/can/pkg/socketcan"
 	"go.uber.org/goleak"
 )
 
@@ -64,4 +66,49 @@ func TestRefusesAUnicastAddress(t *testing.T) {
 	if _, err := Open("127.0.0.1:20000"); err == nil {
 		t.Error("opened a unicast address as a multicast bus")
 	}
+}
+
+// TestMeetsEinrideOnOneGroup checks the claim in the package doc: a program
+// using einride's socketcan UDP transport and one using canudp share a bus.
+func TestMeetsEinrideOnOneGroup(t *testing.T) {
+	g := group()
+	ours, err := Open(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ours.Close()
+	conn, err := socketcan.Dial("udp", g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+
+	want := can.Frame{ID: 0x1AB, Length: 3, Data: can.Data{1, 2, 3}}
+	if err := socketcan.NewTransmitter(conn).TransmitFrame(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ours.Receive(ctx)
+	if err != nil {
+		t.Fatalf("canudp did not receive einride's frame: %v", err)
+	}
+	if got, _ := r.Einride(); got != want {
+		t.Errorf("received %v from einride, want %v", got, want)
+	}
+
+	if err := ours.Send(ctx, canbus.MustParseFrame("12345678#CAFE")); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	rx := socketcan.NewReceiver(conn)
+	for rx.Receive() {
+		if f := rx.Frame(); f.ID == 0x1AB {
+			continue // einride hears its own frame back
+		} else if f.String() != "12345678#CAFE" {
+			t.Errorf("einride received %v, want 12345678#CAFE", f)
+		}
+		return
+	}
+	t.Fatalf("einride did not receive our frame: %v", rx.Err())
 }
