@@ -117,13 +117,17 @@ func read(in io.Reader, out io.Writer, c counts) counts {
 			if strings.HasPrefix(e.Output, "=== ") || strings.HasPrefix(e.Output, "--- PASS") {
 				continue
 			}
+			// test2json ends a benchmark with its result line, not a pass event.
+			if strings.HasPrefix(e.Test, "Benchmark") && strings.Contains(e.Output, "ns/op") {
+				fmt.Fprint(out, e.Output)
+				c.Passed++
+				delete(tests, key)
+				continue
+			}
 			t.output = append(t.output, e.Output)
 		case "pass":
 			if !t.ginkgo {
 				c.Passed++
-			}
-			if strings.HasPrefix(e.Test, "Benchmark") {
-				fmt.Fprint(out, strings.Join(t.output, ""))
 			}
 			delete(tests, key)
 		case "skip":

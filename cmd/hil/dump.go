@@ -31,7 +31,7 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	logFile := fs.Bool("l", false, "also write a log file candump-YYYY-MM-DD_HHMMSS.log (as candump -l)")
 	stamp := fs.String("t", "", "timestamp `TYPE`: a (absolute), A (date), d (delta), z (from zero)")
 	ascii := fs.Bool("a", false, "print printable bytes after the data")
-	fs.BoolVar(&rf.errors, "e", false, "receive error frames and print them decoded")
+	errorView := fs.Bool("e", false, "print error frames decoded (receive them with IFACE,#ERRMASK)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -39,7 +39,7 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err := checkIfaces(fs, pos); err != nil {
 		return err
 	}
-	screen := canlog.Screen{ASCII: *ascii, ErrorInfo: rf.errors}
+	screen := canlog.Screen{ASCII: *ascii, ErrorInfo: *errorView}
 	switch *stamp {
 	case "":
 	case "a", "A", "d", "z":

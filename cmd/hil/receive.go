@@ -17,7 +17,6 @@ type receiveFlags struct {
 	count   int
 	timeout int
 	rcvbuf  int
-	errors  bool
 }
 
 func (rf *receiveFlags) register(fs *flag.FlagSet) {
@@ -43,9 +42,6 @@ func openReceiver(args []string, rf receiveFlags) (*receiver, error) {
 		if err != nil {
 			r.close()
 			return nil, err
-		}
-		if rf.errors {
-			errMask = canbus.ErrMaskAll
 		}
 		opts := []canbus.Option{canbus.WithFilters(filters...), canbus.WithErrorMask(errMask)}
 		if rf.rcvbuf > 0 {
