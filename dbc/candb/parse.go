@@ -89,10 +89,10 @@ type valueDesc struct {
 }
 
 type mulVal struct {
-	id             uint64
+	id              uint64
 	signal, switch_ string
-	ranges         []MuxRange
-	line           int
+	ranges          []MuxRange
+	line            int
 }
 
 type sigRef struct {
@@ -111,11 +111,11 @@ type parser struct {
 	muxValue map[*Signal]uint64  // simple multiplexing "mN"
 	muxed    map[*Signal]bool
 
-	comments  []comment
-	attrs     []attrValue
-	values    []valueDesc
-	mulVals   []mulVal
-	valTypes  []struct {
+	comments []comment
+	attrs    []attrValue
+	values   []valueDesc
+	mulVals  []mulVal
+	valTypes []struct {
 		sigRef
 		bits int
 	}

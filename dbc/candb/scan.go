@@ -101,10 +101,12 @@ func scan(src string) ([]token, error) {
 	return toks, nil
 }
 
-func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
-func isHex(c byte) bool        { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
-func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 }
-func isIdentChar(c byte) bool  { return isIdentStart(c) || isDigit(c) || c == '-' || c == '.' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isHex(c byte) bool   { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+func isIdentStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+func isIdentChar(c byte) bool { return isIdentStart(c) || isDigit(c) || c == '-' || c == '.' }
 
 // isNumStart: a digit, or a sign or dot followed by a digit.
 func isNumStart(s string, i int) bool {
