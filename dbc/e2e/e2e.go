@@ -49,72 +49,101 @@ type Names struct{ Counter, CRC string }
 // DefaultNames are the reference network's.
 var DefaultNames = Names{Counter: "Counter", CRC: "CRC"}
 
-// Layout is where one message carries its counter and CRC; either may be nil.
-type Layout struct {
-	Counter *descriptor.Signal
-	CRC     *descriptor.Signal
-	length  int
+// Field is a signal's place in a payload: einride's descriptors (through
+// LayoutOf) and the run-time database's signals both provide one.
+type Field interface {
+	Raw(data []byte) uint64
+	SetRaw(data []byte, raw uint64)
 }
 
-// LayoutOf finds the counter and CRC signals of m.
+// Layout is where one message carries its counter and CRC.
+type Layout struct {
+	counter Field
+	crc     Field
+	crcByte int
+}
+
+// NewLayout describes a message's protection: counter may be nil, and crc
+// may be nil (crcByte is then ignored).
+func NewLayout(counter, crc Field, crcByte int) Layout {
+	return Layout{counter: counter, crc: crc, crcByte: crcByte}
+}
+
+// LayoutOf finds the counter and CRC signals of a generated message.
 func LayoutOf(m *descriptor.Message, names Names) (Layout, error) {
-	l := Layout{length: int(m.Length)}
+	var l Layout
 	for _, s := range m.Signals {
 		switch s.Name {
 		case names.Counter:
 			if s.Length < 4 {
 				return l, fmt.Errorf("e2e layout of %s: counter %s has %d bits, needs 4", m.Name, s.Name, s.Length)
 			}
-			l.Counter = s
+			l.counter = einrideField{s}
 		case names.CRC:
-			if s.Length != 8 || s.Start%8 != 0 {
+			if s.Length != 8 || s.Start%8 != 0 || s.IsBigEndian {
 				return l, fmt.Errorf("e2e layout of %s: CRC %s must fill one whole byte (starts at bit %d, %d bits)", m.Name, s.Name, s.Start, s.Length)
 			}
-			l.CRC = s
+			l.crc, l.crcByte = einrideField{s}, int(s.Start/8)
 		}
 	}
 	return l, nil
 }
 
+type einrideField struct{ s *descriptor.Signal }
+
+func (f einrideField) Raw(data []byte) uint64 {
+	var d can.Data
+	copy(d[:], data)
+	return f.s.UnmarshalUnsigned(d)
+}
+
+func (f einrideField) SetRaw(data []byte, raw uint64) {
+	var d can.Data
+	copy(d[:], data)
+	f.s.MarshalUnsigned(&d, raw)
+	copy(data, d[:])
+}
+
 // Protected reports whether the message carries a counter or a CRC.
-func (l Layout) Protected() bool { return l.Counter != nil || l.CRC != nil }
+func (l Layout) Protected() bool { return l.counter != nil || l.crc != nil }
+
+// HasCounter reports whether the message carries an alive counter.
+func (l Layout) HasCounter() bool { return l.counter != nil }
 
 // Seal writes the counter (modulo 16) and then the CRC over the other bytes.
-func (l Layout) Seal(f *can.Frame, counter uint8) {
-	if l.Counter != nil {
-		l.Counter.MarshalUnsigned(&f.Data, uint64(counter%CounterModulo))
+func (l Layout) Seal(data []byte, counter uint8) {
+	if l.counter != nil {
+		l.counter.SetRaw(data, uint64(counter%CounterModulo))
 	}
-	if l.CRC != nil {
-		l.CRC.MarshalUnsigned(&f.Data, uint64(l.crcOf(f)))
+	if l.crc != nil {
+		l.crc.SetRaw(data, uint64(l.crcOf(data)))
 	}
 }
 
-func (l Layout) crcOf(f *can.Frame) uint8 {
-	var buf [8]byte
-	at := int(l.CRC.Start / 8)
+func (l Layout) crcOf(data []byte) uint8 {
+	var buf [64]byte
 	n := 0
-	for i := 0; i < int(f.Length); i++ {
-		if i != at {
-			buf[n] = f.Data[i]
+	for i, b := range data {
+		if i != l.crcByte {
+			buf[n] = b
 			n++
 		}
 	}
 	return CRC8(buf[:n])
 }
 
-// Sequence returns the frames a cyclic sender cycles through: one per
-// counter value with its CRC, or f alone for an unprotected message.
-func (l Layout) Sequence(f can.Frame, first uint8) []can.Frame {
-	if l.Counter == nil {
-		if l.CRC != nil {
-			l.Seal(&f, 0)
-		}
-		return []can.Frame{f}
+// Sequence returns the payloads a cyclic sender cycles through: one per
+// counter value, starting at first, each with its CRC; or data alone, sealed,
+// for a message without a counter.
+func (l Layout) Sequence(data []byte, first uint8) [][]byte {
+	n := 1
+	if l.counter != nil {
+		n = CounterModulo
 	}
-	seq := make([]can.Frame, CounterModulo)
+	seq := make([][]byte, n)
 	for i := range seq {
-		seq[i] = f
-		l.Seal(&seq[i], first+uint8(i))
+		seq[i] = append([]byte(nil), data...)
+		l.Seal(seq[i], first+uint8(i))
 	}
 	return seq
 }
@@ -135,17 +164,17 @@ type Checker struct {
 // NewChecker returns a checker that accepts any counter value first.
 func NewChecker(l Layout) *Checker { return &Checker{l: l, last: -1} }
 
-// Accept checks f and, when it is good, remembers its counter.
-func (c *Checker) Accept(f can.Frame) error {
-	if c.l.CRC != nil {
-		if got, want := uint8(c.l.CRC.UnmarshalUnsigned(f.Data)), c.l.crcOf(&f); got != want {
-			return fmt.Errorf("%s: %w: carries %02X, payload gives %02X", f.String(), ErrCRC, got, want)
+// Accept checks a payload and, when it is good, remembers its counter.
+func (c *Checker) Accept(data []byte) error {
+	if c.l.crc != nil {
+		if got, want := uint8(c.l.crc.Raw(data)), c.l.crcOf(data); got != want {
+			return fmt.Errorf("% X: %w: carries %02X, payload gives %02X", data, ErrCRC, got, want)
 		}
 	}
-	if c.l.Counter != nil {
-		n := int(c.l.Counter.UnmarshalUnsigned(f.Data) % CounterModulo)
+	if c.l.counter != nil {
+		n := int(c.l.counter.Raw(data) % CounterModulo)
 		if n == c.last {
-			return fmt.Errorf("%s: %w: still %d", f.String(), ErrCounterStuck, n)
+			return fmt.Errorf("% X: %w: still %d", data, ErrCounterStuck, n)
 		}
 		c.last = n
 	}

@@ -45,12 +45,15 @@ func TestSequenceCountsAndChecks(t *testing.T) {
 	if err != nil || !l.Protected() {
 		t.Fatalf("layout %+v, %v", l, err)
 	}
-	seq := l.Sequence(m.Frame(), 14)
+	f0 := m.Frame()
+	seq := l.Sequence(f0.Data[:f0.Length], 14)
 	if len(seq) != 16 {
 		t.Fatalf("sequence of %d frames", len(seq))
 	}
 	c := NewChecker(l)
-	for i, f := range append(seq, seq[0]) {
+	for i, data := range append(seq, seq[0]) {
+		f := can.Frame{ID: f0.ID, Length: f0.Length}
+		copy(f.Data[:], data)
 		var back ic.TCU_Gear
 		if err := back.UnmarshalFrame(f); err != nil {
 			t.Fatal(err)
@@ -64,15 +67,15 @@ func TestSequenceCountsAndChecks(t *testing.T) {
 		if want := CRC8([]byte{f.Data[1], f.Data[2]}); back.CRC() != want {
 			t.Errorf("frame %d CRC %02X, want %02X over bytes 1..2", i, back.CRC(), want)
 		}
-		if err := c.Accept(f); err != nil {
+		if err := c.Accept(data); err != nil {
 			t.Errorf("frame %d refused: %v", i, err)
 		}
 	}
 	if err := c.Accept(seq[0]); !errors.Is(err, ErrCounterStuck) {
 		t.Errorf("repeated frame: %v, want ErrCounterStuck", err)
 	}
-	bad := seq[1]
-	bad.Data[2] ^= 0x01
+	bad := append([]byte(nil), seq[1]...)
+	bad[2] ^= 0x01
 	if err := c.Accept(bad); !errors.Is(err, ErrCRC) {
 		t.Errorf("corrupted frame: %v, want ErrCRC", err)
 	}
@@ -80,14 +83,14 @@ func TestSequenceCountsAndChecks(t *testing.T) {
 
 func TestUnprotectedAndBadLayouts(t *testing.T) {
 	l, err := LayoutOf(ic.NewIVI_Heartbeat().Descriptor(), DefaultNames)
-	if err != nil || l.CRC != nil || l.Counter == nil {
+	if err != nil || l.crc != nil || l.counter == nil {
 		t.Errorf("IVI_Heartbeat has a counter and no CRC: %+v %v", l, err)
 	}
 	l, _ = LayoutOf(ic.NewIVI_Heartbeat().Descriptor(), Names{Counter: "Nope", CRC: "Nope"})
 	if l.Protected() {
 		t.Error("unknown names found signals")
 	}
-	if seq := l.Sequence(can.Frame{ID: 1}, 0); len(seq) != 1 {
+	if seq := l.Sequence([]byte{1, 2}, 0); len(seq) != 1 {
 		t.Errorf("unprotected sequence of %d frames", len(seq))
 	}
 	if _, err := LayoutOf(ic.NewIVI_Heartbeat().Descriptor(), Names{CRC: "PowerState"}); err == nil {
