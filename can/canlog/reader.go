@@ -152,7 +152,14 @@ func (r *Reader) Next() (Record, error) {
 
 // ParseLine parses one line of candump output in any style. A decoded
 // suffix as cantools and `hil decode` append (" :: Message(...)") is ignored.
-func ParseLine(line string) (Record, error) {
+func ParseLine(line string) (Record, error) { return parseLine(line, false) }
+
+// ParseLineLoose is ParseLine for decoding what other tools wrote: like
+// cantools it takes payloads of any length up to 64 bytes in either frame
+// format ("064   [10]  F0 01 ..."); such a frame is marked FD.
+func ParseLineLoose(line string) (Record, error) { return parseLine(line, true) }
+
+func parseLine(line string, loose bool) (Record, error) {
 	var rec Record
 	line = strings.TrimRight(line, "\r\n")
 	if i := strings.Index(line, " :: "); i >= 0 {
@@ -179,9 +186,14 @@ func ParseLine(line string) (Record, error) {
 	}
 	fields := strings.Fields(s)
 	if len(fields) >= 2 && strings.IndexByte(fields[1], '#') >= 0 && rec.Clock != NoClock {
+		if loose && len(fields) >= 2 {
+			if id, data, ok := strings.Cut(fields[1], "#"); ok && !strings.HasPrefix(data, "#") && !strings.HasPrefix(data, "R") && len(strings.ReplaceAll(data, ".", "")) > 16 {
+				fields[1] = id + "##0" + data
+			}
+		}
 		return parseLogFields(rec, fields)
 	}
-	return parseScreenFields(rec, fields)
+	return parseScreenFields(rec, fields, loose)
 }
 
 func parseLogFields(rec Record, fields []string) (Record, error) {
@@ -213,7 +225,7 @@ func parseLogFields(rec Record, fields []string) (Record, error) {
 
 // parseScreenFields reads "IFACE ID [LEN] BYTES..." with an optional
 // "remote request", "ERRORFRAME" or 'ascii' tail.
-func parseScreenFields(rec Record, fields []string) (Record, error) {
+func parseScreenFields(rec Record, fields []string, loose bool) (Record, error) {
 	rec.Style = ScreenStyle
 	rec.Indent = 0
 	if len(fields) < 3 {
@@ -251,13 +263,19 @@ func parseScreenFields(rec Record, fields []string) (Record, error) {
 	}
 	// candump prints a classic length as [%d] and a CAN FD length as [%02d].
 	f.FD = len(lenText) >= 4
+	if n > canbus.MaxFDLen {
+		return rec, fmt.Errorf("length [%d] exceeds 64 bytes", n)
+	}
 	f.Len = uint8(n)
+	if loose && n > canbus.MaxLen {
+		f.FD = true
+	}
 	rest := fields[3:]
 	if !f.FD && len(rest) >= 2 && rest[0] == "remote" && rest[1] == "request" {
 		f.Remote = true
 		return rec, f.Validate()
 	}
-	if err := f.Validate(); err != nil {
+	if err := f.Validate(); err != nil && !loose {
 		return rec, err
 	}
 	if len(rest) < n {

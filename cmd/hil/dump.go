@@ -17,6 +17,7 @@ const dumpExamples = `  hil dump vcan0                      every frame, as cand
   hil dump -ta vcan0,123:7FF          absolute timestamps, only ID 0x123
   hil dump vcan0,400~7F0 vcan1 -n 10  two interfaces, IDs outside 0x40x, 10 frames
   hil dump -e vcan0,#FFFFFFFF         error frames, decoded
+  hil dump --dbc oem.dbc can0         each line followed by " :: Message(Signal: value, ...)"
 
 Filters as candump: ID:MASK accepts (rxID & MASK) == (ID & MASK), ID~MASK the
 opposite, #ERRMASK selects error classes; an 8-digit ID means an extended frame.
@@ -31,6 +32,7 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	logFile := fs.Bool("l", false, "also write a log file candump-YYYY-MM-DD_HHMMSS.log (as candump -l)")
 	stamp := fs.String("t", "", "timestamp `TYPE`: a (absolute), A (date), d (delta), z (from zero)")
 	ascii := fs.Bool("a", false, "print printable bytes after the data")
+	dbcPath := fs.String("dbc", "", "decode frames with the DBC `FILE` (\"builtin\" for the reference network)")
 	errorView := fs.Bool("e", false, "print error frames decoded (receive them with IFACE,#ERRMASK)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -53,6 +55,18 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	defer rx.close()
 	screen.Width = rx.width
+	var ann *annotator
+	if *dbcPath != "" {
+		path := *dbcPath
+		if path == "builtin" {
+			path = ""
+		}
+		db, err := loadDBC(path, stderr)
+		if err != nil {
+			return err
+		}
+		ann = &annotator{db: db}
+	}
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	var logOut *bufio.Writer
@@ -78,6 +92,11 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 			line = canlog.AppendLog(line[:0], r, rx.width)
 		} else {
 			line = screen.Append(line[:0], r)
+		}
+		if ann != nil {
+			if a := ann.annotate(&r.Frame); a != "" {
+				line = append(append(line[:len(line)-1], a...), '\n')
+			}
 		}
 		_, err := out.Write(line)
 		return wrapWrite(err)

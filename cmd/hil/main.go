@@ -27,6 +27,8 @@ var commands = []command{
 	{"record", "write received frames to a log file as candump -L does", runRecord},
 	{"replay", "play a log back with its timing as canplayer does", runReplay},
 	{"link", "show or set a CAN interface: bitrate, modes, state, counters", runLink},
+	{"decode", "append decoded signals to candump output, as cantools decode does", runDecode},
+	{"dbc", "check DBC files: ok, ok with repairs, or file:line: reason", runDBC},
 }
 
 func usage(w io.Writer) {

@@ -96,6 +96,13 @@ func (db *Database) MessageByID(id uint32, extended bool) (*Message, bool) {
 	return m, ok
 }
 
+func sortKey(s *Signal) int {
+	if s.BigEndian {
+		return 8*(s.Start/8) + 7 - s.Start%8
+	}
+	return s.Start
+}
+
 func idKey(id uint32, extended bool) uint64 {
 	k := uint64(id)
 	if extended {
@@ -131,6 +138,10 @@ func (db *Database) index() {
 	db.byID = make(map[uint64]*Message, len(db.Messages))
 	sort.SliceStable(db.Messages, func(i, j int) bool { return db.Messages[i].ID < db.Messages[j].ID })
 	for _, m := range db.Messages {
+		// cantools' order (sort_signals_by_start_bit): by start bit, a
+		// big-endian start counted from the MSB of its byte. Decoded output
+		// lists signals in this order, as cantools decode does.
+		sort.SliceStable(m.Signals, func(i, j int) bool { return sortKey(m.Signals[i]) < sortKey(m.Signals[j]) })
 		db.byName[m.Name] = m
 		db.byID[idKey(m.ID, m.Extended)] = m
 		m.byName = make(map[string]*Signal, len(m.Signals))

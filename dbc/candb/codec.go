@@ -196,11 +196,12 @@ func (m *Message) present(s *Signal, p *padded) bool {
 	return true
 }
 
-// Format writes the value as cantools prints it: the value table's name, or
-// the number (Python's repr of an int or a float) and the unit.
+// Format writes the value as cantools decode prints it: the value table's
+// name in quotes, or the number (Python's repr of an int or a float), then
+// the unit: "'Enabled' -", "255.92 degK", "240".
 func (v Value) Format() string {
 	if name, ok := v.Choice(); ok {
-		return name
+		return "'" + name + "'" + unitSuffix(v.Signal.Unit)
 	}
 	var s string
 	if v.Signal.FloatBits == 0 && v.Signal.Factor == math.Trunc(v.Signal.Factor) && v.Signal.Offset == math.Trunc(v.Signal.Offset) {

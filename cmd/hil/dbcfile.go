@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/dbc"
+	"github.com/cockpit-hil/hil/dbc/candb"
+)
+
+// loadDBC loads --dbc FILE; "" means the built-in reference network.
+// Repairs go to stderr once, so a person knows what was read generously.
+func loadDBC(path string, stderr io.Writer) (*candb.Database, error) {
+	var db *candb.Database
+	var err error
+	if path == "" {
+		db, err = candb.Parse("infotainment.dbc (built in)", dbc.Infotainment)
+	} else {
+		db, err = candb.Load(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n := len(db.Repairs); n > 0 {
+		fmt.Fprintf(stderr, "hil: %s read with %d repair(s) (hil dbc check -v %s lists them)\n", db.File, n, db.File)
+	}
+	return db, nil
+}
+
+// annotator makes what cantools decode --single-line appends to a candump
+// line: " :: Message(Signal: value unit, ...)", or cantools' words for an
+// unknown ID or a frame too short for its message.
+type annotator struct {
+	db     *candb.Database
+	values []candb.Value
+	b      strings.Builder
+}
+
+func (a *annotator) annotate(f *canbus.Frame) string {
+	if f.Error || f.Remote {
+		return ""
+	}
+	m, ok := a.db.MessageByID(f.ID, f.Extended)
+	if !ok {
+		return fmt.Sprintf(" :: Unknown frame id %d (0x%x)", f.ID, f.ID)
+	}
+	a.b.Reset()
+	a.b.WriteString(" :: ")
+	if int(f.Len) < m.Length {
+		fmt.Fprintf(&a.b, "unpack requires at least %d bits to unpack (got %d)", 8*m.Length, 8*int(f.Len))
+		return a.b.String()
+	}
+	a.values = m.Decode(f.Payload(), a.values[:0])
+	a.b.WriteString(m.Name)
+	a.b.WriteByte('(')
+	for i, v := range a.values {
+		if i > 0 {
+			a.b.WriteString(", ")
+		}
+		a.b.WriteString(v.Signal.Name)
+		a.b.WriteString(": ")
+		a.b.WriteString(v.Format())
+	}
+	a.b.WriteByte(')')
+	return a.b.String()
+}
+
+const dbcExamples = `  hil dbc check oem.dbc other.dbc     one verdict per file; exit status 1 if any fails
+  hil dbc check -v oem.dbc            also list what was repaired, line by line
+
+Verdicts: "ok", "ok with N repairs" (read the way cantools reads it; -v says
+what), or "file:line: reason" for a file that cannot be read.
+`
+
+func runDBC(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "check" {
+		fmt.Fprintf(stderr, "usage: hil dbc check [-v] FILE...\n\n%s", dbcExamples)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return errUsage
+	}
+	fs := newFlags("dbc check", "[-v] FILE...", dbcExamples, stderr)
+	verbose := fs.Bool("v", false, "list the repairs")
+	files, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usageError(fs, "no DBC file given")
+	}
+	failed := 0
+	for _, f := range files {
+		db, err := candb.Load(f)
+		switch {
+		case err != nil:
+			failed++
+			fmt.Fprintln(stdout, err)
+		case len(db.Repairs) == 0:
+			fmt.Fprintf(stdout, "%s: ok\n", f)
+		default:
+			plural := "s"
+			if len(db.Repairs) == 1 {
+				plural = ""
+			}
+			fmt.Fprintf(stdout, "%s: ok with %d repair%s\n", f, len(db.Repairs), plural)
+			if *verbose {
+				for _, r := range db.Repairs {
+					fmt.Fprintf(stdout, "  %s:%d: %s\n", f, r.Line, r.What)
+				}
+			}
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d files cannot be read", failed, len(files))}
+	}
+	return nil
+}
