@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/codegen"
 )
 
 // loadDBC loads --dbc FILE; "" means the built-in reference network.
@@ -68,16 +70,24 @@ func (a *annotator) annotate(f *canbus.Frame) string {
 	return a.b.String()
 }
 
-const dbcExamples = `  hil dbc check oem.dbc other.dbc     one verdict per file; exit status 1 if any fails
-  hil dbc check -v oem.dbc            also list what was repaired, line by line
+const dbcExamples = `  hil dbc check oem.dbc other.dbc          one verdict per file; exit status 1 if any fails
+  hil dbc check -v oem.dbc                 also list what was repaired, line by line
+  hil dbc generate oem.dbc -o oemcan/oem.dbc.go   Go codecs (einride's cantool, Go toolchain needed)
+  hil dbc normalise oem.dbc -o clean.dbc   a clean DBC that strict parsers read
 
 Verdicts: "ok", "ok with N repairs" (read the way cantools reads it; -v says
-what), or "file:line: reason" for a file that cannot be read.
+what), or "file:line: reason" for a file that cannot be read. generate
+normalises the file first, so files einride's parser refuses still generate;
+where einride's codecs cannot carry the network (CAN FD, extended
+multiplexing, 64-bit floats) it says exactly why.
 `
 
 func runDBC(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "generate" || args[0] == "normalise" || args[0] == "normalize") {
+		return runDBCWrite(ctx, args[0], args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprintf(stderr, "usage: hil dbc check [-v] FILE...\n\n%s", dbcExamples)
+		fmt.Fprintf(stderr, "usage: hil dbc check [-v] FILE... | hil dbc generate FILE -o OUT.go | hil dbc normalise FILE -o OUT.dbc\n\n%s", dbcExamples)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
@@ -118,4 +128,39 @@ func runDBC(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return &exitError{code: 1, err: fmt.Errorf("%d of %d files cannot be read", failed, len(files))}
 	}
 	return nil
+}
+
+func runDBCWrite(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("dbc "+verb, "FILE -o OUT", dbcExamples, stderr)
+	out := fs.String("o", "", "write to `FILE` (- for stdout with normalise)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return usageError(fs, "want one DBC file and -o OUT")
+	}
+	db, err := loadDBC(pos[0], stderr)
+	if err != nil {
+		return err
+	}
+	if verb == "generate" {
+		if err := codegen.Generate(ctx, db, *out); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", *out)
+		return nil
+	}
+	if *out == "-" {
+		return db.Write(stdout)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := db.Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -28,7 +28,7 @@ var commands = []command{
 	{"replay", "play a log back with its timing as canplayer does", runReplay},
 	{"link", "show or set a CAN interface: bitrate, modes, state, counters", runLink},
 	{"decode", "append decoded signals to candump output, as cantools decode does", runDecode},
-	{"dbc", "check DBC files: ok, ok with repairs, or file:line: reason", runDBC},
+	{"dbc", "check, normalise or generate Go codecs from DBC files", runDBC},
 }
 
 func usage(w io.Writer) {

@@ -303,3 +303,50 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestFDBeyondEinridesLimits: einride's descriptors stop at start bit 255
+// and 8 bytes; a 64-byte CAN FD message with a signal at bit 500 must work.
+func TestFDBeyondEinridesLimits(t *testing.T) {
+	src := "BU_: A\nBO_ 1280 Wide: 64 A\n SG_ Low : 0|16@1+ (1,0) [0|0] \"\" A\n SG_ High : 500|12@1+ (0.5,-10) [-10|2037.5] \"V\" A\n SG_ Moto : 263|16@0- (1,0) [0|0] \"\" A\n" +
+		"BA_DEF_ BO_ \"VFrameFormat\" ENUM \"StandardCAN\",\"ExtendedCAN\",\"StandardCAN_FD\",\"ExtendedCAN_FD\";\nBA_ \"VFrameFormat\" BO_ 1280 2;\n"
+	db, err := candb.Parse("wide.dbc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, data, err := db.Build([]string{"Wide.High=1000.5", "Wide.Low=65535"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.FD || len(data) != 64 {
+		t.Fatalf("FD %v, %d bytes", m.FD, len(data))
+	}
+	moto, _ := m.Signal("Moto")
+	moto.SetRaw(data, uint64(0xFFFF&-1234))
+	got := map[string]float64{}
+	for _, v := range m.Decode(data, nil) {
+		got[v.Signal.Name] = v.Physical
+	}
+	if got["High"] != 1000.5 || got["Low"] != 65535 || got["Moto"] != -1234 {
+		t.Errorf("decoded %v", got)
+	}
+	// The high signal lives in bytes 62..63, past einride's 8-byte cap.
+	if data[62] == 0 && data[63] == 0 {
+		t.Error("bits 500..511 stayed empty")
+	}
+}
+
+func TestFoobarCanFdAsCantools(t *testing.T) {
+	m, ok := load(t, "foobar.dbc").Message("CanFd")
+	if !ok {
+		t.Fatal("no CanFd")
+	}
+	data := make([]byte, 64)
+	data[0], data[8] = 2, 1
+	var got []string
+	for _, v := range m.Decode(data, nil) {
+		got = append(got, v.Signal.Name+": "+v.Format())
+	}
+	if strings.Join(got, ", ") != "Fie: 2, Fas: 1" {
+		t.Errorf("decoded %q, want cantools' Fie: 2, Fas: 1", got)
+	}
+}
