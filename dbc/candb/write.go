@@ -17,7 +17,9 @@ import (
 // database.
 func (db *Database) Write(w io.Writer) error {
 	b := bufio.NewWriter(w)
-	q := func(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
+	q := func(s string) string {
+		return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+	}
 	num := func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 	fmt.Fprintf(b, "VERSION %s\n\n\nNS_ :\n\nBS_:\n\nBU_:", q(db.Version))
 	for _, n := range db.Nodes {
