@@ -119,6 +119,10 @@ func read(in io.Reader, out io.Writer, c counts) counts {
 			}
 			// test2json ends a benchmark with its result line, not a pass event.
 			if strings.HasPrefix(e.Test, "Benchmark") && strings.Contains(e.Output, "ns/op") {
+				// With -json the name and the figures come as two outputs.
+				if n := len(t.output); n > 0 && !strings.HasSuffix(t.output[n-1], "\n") {
+					fmt.Fprint(out, t.output[n-1])
+				}
 				fmt.Fprint(out, e.Output)
 				c.Passed++
 				delete(tests, key)
