@@ -3,11 +3,11 @@ package candb
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/cockpit-hil/hil/dbc/e2e"
+	suggestpkg "github.com/cockpit-hil/hil/internal/suggest"
 )
 
 // ParseAssignment splits "Message.Signal=Value".
@@ -48,52 +48,7 @@ func (db *Database) Lookup(message, signal string) (*Message, *Signal, error) {
 	return m, s, nil
 }
 
-// suggest returns "; did you mean A or B?" for the names closest to name.
-func suggest(name string, names []string) string {
-	type cand struct {
-		name string
-		d    int
-	}
-	var cs []cand
-	limit := max(2, len(name)/3)
-	for _, n := range names {
-		ln, lc := strings.ToLower(name), strings.ToLower(n)
-		d := distance(ln, lc)
-		if d <= limit || strings.Contains(lc, ln) || strings.HasPrefix(ln, lc) {
-			cs = append(cs, cand{n, d})
-		}
-	}
-	if len(cs) == 0 {
-		return ""
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
-	var out []string
-	for i := 0; i < len(cs) && i < 3; i++ {
-		out = append(out, cs[i].name)
-	}
-	return "; did you mean " + strings.Join(out, " or ") + "?"
-}
-
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+func suggest(name string, names []string) string { return suggestpkg.Closest(name, names) }
 
 // Encode turns a value as a person writes it, a number in physical units or
 // a value-table name, into the raw value. It refuses values outside the

@@ -1,0 +1,229 @@
+package headunit
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockpit-hil/hil/internal/suggest"
+)
+
+// Latency is how long one reaction takes: fixed, uniform or normal.
+type Latency struct {
+	kind     byte // 'f' fixed, 'u' uniform, 'n' normal
+	a, b     time.Duration
+	original string
+}
+
+// ParseLatency reads "400ms" (fixed), "uniform:50ms-200ms" or "normal:120ms,20ms".
+func ParseLatency(s string) (Latency, error) {
+	bad := func(why string) (Latency, error) {
+		return Latency{}, fmt.Errorf("latency %q: %s (want 400ms, uniform:50ms-200ms or normal:120ms,20ms)", s, why)
+	}
+	dur := func(t string) (time.Duration, error) {
+		d, err := time.ParseDuration(strings.TrimSpace(t))
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("%q is not a duration", t)
+		}
+		return d, nil
+	}
+	kind, rest, hasKind := strings.Cut(s, ":")
+	if !hasKind {
+		d, err := dur(s)
+		if err != nil {
+			return bad(err.Error())
+		}
+		return Latency{kind: 'f', a: d, original: s}, nil
+	}
+	var sep string
+	var k byte
+	switch kind {
+	case "uniform":
+		sep, k = "-", 'u'
+	case "normal":
+		sep, k = ",", 'n'
+	default:
+		return bad("unknown distribution " + kind)
+	}
+	x, y, ok := strings.Cut(rest, sep)
+	if !ok {
+		return bad("two durations needed")
+	}
+	a, err := dur(x)
+	if err != nil {
+		return bad(err.Error())
+	}
+	b, err := dur(y)
+	if err != nil {
+		return bad(err.Error())
+	}
+	if k == 'u' && b < a {
+		return bad("the upper bound is below the lower")
+	}
+	return Latency{kind: k, a: a, b: b, original: s}, nil
+}
+
+// Fixed is a latency that is always d.
+func Fixed(d time.Duration) Latency { return Latency{kind: 'f', a: d, original: d.String()} }
+
+// Sample draws one latency; a normal draw below zero counts as zero.
+func (l Latency) Sample(r *rand.Rand) time.Duration {
+	switch l.kind {
+	case 'u':
+		return l.a + time.Duration(r.Int64N(int64(l.b-l.a)+1))
+	case 'n':
+		return max(0, l.a+time.Duration(r.NormFloat64()*float64(l.b)))
+	}
+	return l.a
+}
+
+func (l Latency) String() string { return l.original }
+
+// Fault is a deliberate misbehaviour, so the harness can be shown to fail.
+type Fault struct {
+	Drop       float64       // a reaction is lost with this probability (drop:30%)
+	StopAfter  time.Duration // the heartbeat stops this long after start (stop-after:10s)
+	CrashAfter time.Duration // the simulator exits with an error this long after start (crash-after:5s)
+}
+
+// ParseFault reads "drop:30%", "stop-after:10s" or "crash-after:5s".
+func ParseFault(s string) (Fault, error) {
+	kind, arg, _ := strings.Cut(s, ":")
+	switch kind {
+	case "drop":
+		p, err := strconv.ParseFloat(strings.TrimSuffix(arg, "%"), 64)
+		if err != nil || p < 0 || p > 100 || !strings.HasSuffix(arg, "%") {
+			return Fault{}, fmt.Errorf("fault %q: want drop:P%% with P from 0 to 100", s)
+		}
+		return Fault{Drop: p / 100}, nil
+	case "stop-after", "crash-after":
+		d, err := time.ParseDuration(arg)
+		if err != nil || d <= 0 {
+			return Fault{}, fmt.Errorf("fault %q: want %s:DURATION", s, kind)
+		}
+		if kind == "stop-after" {
+			return Fault{StopAfter: d}, nil
+		}
+		return Fault{CrashAfter: d}, nil
+	}
+	return Fault{}, fmt.Errorf("fault %q: want drop:P%%, stop-after:DURATION or crash-after:DURATION", s)
+}
+
+// Reaction keys (DESIGN.md section 6), used in budgets, settings and reports.
+const (
+	KeyVoice     = "messaging.voice"
+	KeyTextLock  = "messaging.text_lock"
+	KeyAnswer    = "messaging.answer"
+	KeyHangup    = "messaging.hangup"
+	KeyUnread    = "messaging.unread"
+	KeyNext      = "music.next"
+	KeyPrev      = "music.prev"
+	KeyPlayPause = "music.play_pause"
+	KeyVolume    = "music.volume"
+	KeyMute      = "music.mute"
+	KeySource    = "music.source"
+	KeyDuck      = "music.duck"
+	KeyCamera    = "navigation.camera"
+	KeyTheme     = "navigation.theme"
+	KeyGuidance  = "navigation.guidance"
+	KeyReady     = "vehicle.ready"
+	KeyStandby   = "vehicle.standby"
+
+	// Fault targets that are not reactions.
+	FaultHeartbeat = "heartbeat"
+	FaultSim       = "sim"
+)
+
+// DefaultLatencies are the simulator's own reaction times, well inside the
+// budgets it promises (DESIGN.md section 6), so that a default run passes and
+// a run with --latency set past a budget fails.
+var DefaultLatencies = map[string]time.Duration{
+	KeyVoice: 60 * time.Millisecond, KeyTextLock: 40 * time.Millisecond, KeyAnswer: 60 * time.Millisecond,
+	KeyHangup: 60 * time.Millisecond, KeyUnread: 100 * time.Millisecond, KeyNext: 30 * time.Millisecond,
+	KeyPrev: 30 * time.Millisecond, KeyPlayPause: 20 * time.Millisecond, KeyVolume: 20 * time.Millisecond,
+	KeyMute: 20 * time.Millisecond, KeySource: 40 * time.Millisecond, KeyDuck: 40 * time.Millisecond,
+	KeyCamera: 60 * time.Millisecond, KeyTheme: 200 * time.Millisecond, KeyGuidance: 100 * time.Millisecond,
+	KeyReady: 1500 * time.Millisecond, KeyStandby: 400 * time.Millisecond,
+}
+
+// Budgets are the default budgets of DESIGN.md section 6: the simulator's promise.
+var Budgets = map[string]time.Duration{
+	KeyVoice: 300 * time.Millisecond, KeyTextLock: 200 * time.Millisecond, KeyAnswer: 300 * time.Millisecond,
+	KeyHangup: 300 * time.Millisecond, KeyUnread: 500 * time.Millisecond, KeyNext: 150 * time.Millisecond,
+	KeyPrev: 150 * time.Millisecond, KeyPlayPause: 100 * time.Millisecond, KeyVolume: 100 * time.Millisecond,
+	KeyDuck: 200 * time.Millisecond, KeyCamera: 300 * time.Millisecond, KeyTheme: time.Second,
+	KeyReady: 5 * time.Second, KeyStandby: 2 * time.Second,
+}
+
+// Settings are the simulator's latencies and faults, and the seed that makes
+// random latencies and drops repeatable.
+type Settings struct {
+	Latency map[string]Latency
+	Faults  map[string]Fault
+	Seed    uint64
+}
+
+// SetLatency parses "KEY=LATENCY" (--latency).
+func (s *Settings) SetLatency(kv string) error {
+	key, val, ok := strings.Cut(kv, "=")
+	if !ok {
+		return fmt.Errorf("latency %q: want KEY=DURATION", kv)
+	}
+	if _, known := DefaultLatencies[key]; !known {
+		return fmt.Errorf("latency %q: unknown reaction key %q%s", kv, key, closest(key))
+	}
+	l, err := ParseLatency(val)
+	if err != nil {
+		return err
+	}
+	if s.Latency == nil {
+		s.Latency = map[string]Latency{}
+	}
+	s.Latency[key] = l
+	return nil
+}
+
+// SetFault parses "KEY=FAULT" (--fault).
+func (s *Settings) SetFault(kv string) error {
+	key, val, ok := strings.Cut(kv, "=")
+	if !ok {
+		return fmt.Errorf("fault %q: want KEY=FAULT", kv)
+	}
+	f, err := ParseFault(val)
+	if err != nil {
+		return err
+	}
+	_, reaction := DefaultLatencies[key]
+	switch {
+	case key == FaultHeartbeat && f.StopAfter == 0:
+		return fmt.Errorf("fault %q: the heartbeat takes stop-after:DURATION", kv)
+	case key == FaultSim && f.CrashAfter == 0:
+		return fmt.Errorf("fault %q: the simulator takes crash-after:DURATION", kv)
+	case reaction && (f.StopAfter != 0 || f.CrashAfter != 0):
+		return fmt.Errorf("fault %q: a reaction takes drop:P%%", kv)
+	case !reaction && key != FaultHeartbeat && key != FaultSim:
+		return fmt.Errorf("fault %q: unknown key %q%s", kv, key, closest(key))
+	}
+	if s.Faults == nil {
+		s.Faults = map[string]Fault{}
+	}
+	s.Faults[key] = f
+	return nil
+}
+
+func (s *Settings) latency(key string) Latency {
+	if l, ok := s.Latency[key]; ok {
+		return l
+	}
+	return Fixed(DefaultLatencies[key])
+}
+
+func closest(key string) string {
+	keys := make([]string, 0, len(DefaultLatencies))
+	for k := range DefaultLatencies {
+		keys = append(keys, k)
+	}
+	return suggest.Closest(key, keys)
+}
