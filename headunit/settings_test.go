@@ -44,7 +44,7 @@ func TestSettings(t *testing.T) {
 	var s Settings
 	for _, tc := range []struct{ latency, fault, want string }{
 		{latency: "music.next=400ms"},
-		{latency: "music.nxt=400ms", want: "did you mean music.next?"},
+		{latency: "music.nxt=400ms", want: "did you mean music.next or music.mute?"},
 		{latency: "music.next", want: "want KEY=DURATION"},
 		{fault: "music.next=drop:30%"},
 		{fault: "heartbeat=stop-after:10s"},
