@@ -1,0 +1,203 @@
+// Package restbus plays the rest of the car: every message of a DBC that the
+// device under test does not send goes out at its cycle time (GenMsgCycleTime)
+// with its alive counter and CRC, as the real ECUs would send it. On
+// SocketCAN the kernel's BCM keeps the period; elsewhere a user-space ticker
+// does. Changing a signal replaces the frames in place: the period does not
+// restart and the counter sequence does not break.
+package restbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/can/candial"
+	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/e2e"
+)
+
+// DefaultPressCycles is how many cycles of its message a press holds a
+// button, as a steering-wheel controller sends a short press.
+const DefaultPressCycles = 3
+
+// Sim is a running rest-bus simulation.
+type Sim struct {
+	db    *candb.Database
+	bus   canbus.Bus
+	sched *candial.Scheduler
+	dut   string
+
+	mu      sync.Mutex
+	played  map[string]*message
+	stopped bool
+}
+
+type message struct {
+	m      *candb.Message
+	data   []byte
+	layout e2e.Layout
+	cyc    canbus.Cyclic
+}
+
+// Start plays every cyclic message not sent by dut, starting from each
+// signal's initial value and then the given MESSAGE.SIGNAL=VALUE assignments.
+func Start(ctx context.Context, bus canbus.Bus, db *candb.Database, dut string, initial ...string) (*Sim, error) {
+	sched, err := candial.NewScheduler(bus)
+	if err != nil {
+		return nil, fmt.Errorf("start rest-bus: %w", err)
+	}
+	s := &Sim{db: db, bus: bus, sched: sched, dut: dut, played: map[string]*message{}}
+	for _, m := range db.Messages {
+		if slices.Contains(m.Senders, dut) || m.CycleTime <= 0 || m.Length > canbus.MaxFDLen {
+			continue
+		}
+		l, err := m.E2E(e2e.DefaultNames)
+		if err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("start rest-bus: %w", err)
+		}
+		s.played[m.Name] = &message{m: m, data: m.Initial(), layout: l}
+	}
+	if len(s.played) == 0 {
+		sched.Close()
+		return nil, fmt.Errorf("start rest-bus: %s has no cyclic message that %s does not send", db.File, dut)
+	}
+	if err := s.assign(initial); err != nil {
+		sched.Close()
+		return nil, err
+	}
+	for _, p := range s.played {
+		p.cyc, err = sched.Start(ctx, p.m.CycleTime, p.frames()...)
+		if err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("start rest-bus %s: %w", p.m.Name, err)
+		}
+	}
+	return s, nil
+}
+
+// Messages lists the played messages' names.
+func (s *Sim) Messages() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for n := range s.played {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Kernel reports whether the kernel keeps the periods (BCM).
+func (s *Sim) Kernel() bool { return s.sched.Kernel() }
+
+func (p *message) frames() []canbus.Frame {
+	seq := p.layout.Sequence(p.data, 0)
+	frames := make([]canbus.Frame, len(seq))
+	for i, d := range seq {
+		frames[i] = canbus.Frame{ID: p.m.ID, Extended: p.m.Extended, FD: p.m.FD, Len: uint8(len(d))}
+		copy(frames[i].Data[:], d)
+	}
+	return frames
+}
+
+func (s *Sim) assign(assignments []string) error {
+	for _, a := range assignments {
+		msg, sig, val, err := candb.ParseAssignment(a)
+		if err != nil {
+			return err
+		}
+		m, sg, err := s.db.Lookup(msg, sig)
+		if err != nil {
+			return err
+		}
+		p := s.played[m.Name]
+		if p == nil {
+			return fmt.Errorf("%s: %s is not played by the rest-bus (sent by %v, cycle time %v)", a, m.Name, m.Senders, m.CycleTime)
+		}
+		raw, err := sg.Encode(val)
+		if err != nil {
+			return err
+		}
+		sg.SetRaw(p.data, raw)
+	}
+	return nil
+}
+
+// Set changes signals (MESSAGE.SIGNAL=VALUE); the next cycle carries them.
+func (s *Sim) Set(assignments ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return errors.New("rest-bus stopped")
+	}
+	if err := s.assign(assignments); err != nil {
+		return err
+	}
+	touched := map[*message]bool{}
+	for _, a := range assignments {
+		msg, _, _, _ := candb.ParseAssignment(a)
+		touched[s.played[msg]] = true
+	}
+	for p := range touched {
+		if err := p.cyc.Update(p.frames()...); err != nil {
+			return fmt.Errorf("update %s: %w", p.m.Name, err)
+		}
+	}
+	return nil
+}
+
+// Press holds MESSAGE.SIGNAL at 1 for hold (DefaultPressCycles cycles of its
+// message when hold is 0), then releases it to 0, as a button press.
+func (s *Sim) Press(ctx context.Context, signal string, hold time.Duration) error {
+	if err := s.Set(signal + "=1"); err != nil {
+		return fmt.Errorf("press %s: %w", signal, err)
+	}
+	if hold <= 0 {
+		msg, _, _ := cutDot(signal)
+		s.mu.Lock()
+		hold = DefaultPressCycles * s.played[msg].m.CycleTime
+		s.mu.Unlock()
+	}
+	t := time.NewTimer(hold)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	if err := s.Set(signal + "=0"); err != nil {
+		return fmt.Errorf("release %s: %w", signal, err)
+	}
+	return ctx.Err()
+}
+
+func cutDot(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// Stop ends every cyclic transmission. The bus stays open: its owner closes it.
+func (s *Sim) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil
+	}
+	s.stopped = true
+	var errs []error
+	for _, p := range s.played {
+		if p.cyc != nil {
+			errs = append(errs, p.cyc.Stop())
+		}
+	}
+	errs = append(errs, s.sched.Close())
+	return errors.Join(errs...)
+}
