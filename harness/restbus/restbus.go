@@ -144,6 +144,9 @@ func (s *Sim) Set(assignments ...string) error {
 		touched[s.played[msg]] = true
 	}
 	for p := range touched {
+		if p.cyc == nil {
+			continue // silenced: Resume sends the new values
+		}
 		if err := p.cyc.Update(p.frames()...); err != nil {
 			return fmt.Errorf("update %s: %w", p.m.Name, err)
 		}
@@ -182,6 +185,39 @@ func cutDot(s string) (string, string, bool) {
 		}
 	}
 	return s, "", false
+}
+
+// Silence stops sending one message, as when its ECU fails or its wire
+// breaks; Resume starts it again with its current signals.
+func (s *Sim) Silence(message string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.played[message]
+	if p == nil {
+		return fmt.Errorf("silence %s: not played by the rest-bus", message)
+	}
+	if p.cyc == nil {
+		return nil
+	}
+	err := p.cyc.Stop()
+	p.cyc = nil
+	return err
+}
+
+// Resume restarts a silenced message.
+func (s *Sim) Resume(ctx context.Context, message string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.played[message]
+	if p == nil {
+		return fmt.Errorf("resume %s: not played by the rest-bus", message)
+	}
+	if p.cyc != nil {
+		return nil
+	}
+	var err error
+	p.cyc, err = s.sched.Start(ctx, p.m.CycleTime, p.frames()...)
+	return err
 }
 
 // Stop ends every cyclic transmission. The bus stays open: its owner closes it.
