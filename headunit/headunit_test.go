@@ -1,12 +1,21 @@
 package headunit_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/dbc"
+	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/dbc/e2e"
 	ic "github.com/cockpit-hil/hil/dbc/infotainmentcan"
+	"github.com/cockpit-hil/hil/harness/restbus"
 	"github.com/cockpit-hil/hil/headunit"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -291,3 +300,76 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+var _ = Describe("the event stream", Label("messaging"), func() {
+	for _, network := range []string{"tcp", "unix"} {
+		It("reports reactions as JSON lines and takes control lines, over "+network, func(ctx SpecContext) {
+			addr := "127.0.0.1:0"
+			if network == "unix" {
+				addr = "unix:" + filepath.Join(GinkgoT().TempDir(), "events.sock")
+			}
+			srv, err := headunit.ListenEvents(addr)
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(srv.Close)
+			s := fast()
+			v := canbus.NewVirtual("events-" + network)
+			dut, restPort := v.Open(), v.Open()
+			DeferCleanup(dut.Close)
+			DeferCleanup(restPort.Close)
+			unit := headunit.New(dut, s, headunit.WithEvents(srv.Publish))
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan error, 2)
+			go func() { done <- unit.Run(runCtx) }()
+			go func() { done <- srv.Serve(runCtx, unit) }()
+			DeferCleanup(func() { stop(); Eventually(done).Should(Receive(BeNil())); Eventually(done).Should(Receive(BeNil())) })
+			n, a, _ := strings.Cut(srv.Addr(), ":")
+			if n != "unix" {
+				a = srv.Addr()
+				n = "tcp"
+			}
+			conn, err := net.Dial(n, a)
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(conn.Close)
+			lines := bufio.NewScanner(conn)
+			Eventually(srv.Clients).Should(Equal(1))
+			// The car wakes up only now, so the stream sees the boot.
+			db, _ := candb.Parse("infotainment.dbc", dbc.Infotainment)
+			rest, err := restbus.Start(runCtx, restPort, db, "IVI")
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(rest.Stop)
+			next := func(event string) map[string]any {
+				GinkgoHelper()
+				conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+				for lines.Scan() {
+					var obj map[string]any
+					Expect(json.Unmarshal(lines.Bytes(), &obj)).To(Succeed(), lines.Text())
+					Expect(obj).To(HaveKey("time"))
+					if obj["event"] == event {
+						return obj
+					}
+				}
+				Fail("no " + event + " event: " + fmt.Sprint(lines.Err()))
+				return nil
+			}
+			Expect(next("power_state")).To(HaveKeyWithValue("service", "vehicle"))
+			next("ready")
+			Expect(next("power_state")).To(HaveKeyWithValue("state", "Running"))
+
+			go rest.Press(ctx, "SWC_Buttons.NextBtn", 0)
+			Expect(next("track_changed")).To(And(HaveKeyWithValue("service", "music"), HaveKeyWithValue("track", BeNumerically("==", 1))))
+
+			fmt.Fprintln(conn, `{"cmd": "incoming_call"}`)
+			Expect(next("call_state")).To(HaveKeyWithValue("state", "Ringing"))
+			go rest.Press(ctx, "SWC_Buttons.PhoneAnswerBtn", 0)
+			Expect(next("call_state")).To(HaveKeyWithValue("state", "Active"))
+
+			fmt.Fprintln(conn, `{"cmd": "incoming_message", "from": "Alice"}`)
+			Expect(next("message_received")).To(And(HaveKeyWithValue("from", "Alice"), HaveKeyWithValue("unread", BeNumerically("==", 1))))
+
+			fmt.Fprintln(conn, `{"cmd": "fly"}`)
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			Expect(lines.Scan()).To(BeTrue())
+			Expect(lines.Text()).To(ContainSubstring(`unknown cmd \"fly\"`))
+		})
+	}
+})

@@ -49,6 +49,7 @@ type Unit struct {
 	rnd     *rand.Rand
 	onEvent func(Event)
 	cmds    chan func(time.Time)
+	done    chan struct{} // closed when Run returns
 	start   time.Time
 
 	inputs map[uint32]*input
@@ -107,7 +108,7 @@ type output struct {
 // New makes a head unit on bus; Run starts it.
 func New(bus canbus.Bus, set Settings, opts ...Option) *Unit {
 	u := &Unit{bus: bus, set: set, rnd: rand.New(rand.NewPCG(set.Seed, set.Seed^0x9E3779B97F4A7C15)),
-		cmds: make(chan func(time.Time), 16), inputs: map[uint32]*input{}}
+		cmds: make(chan func(time.Time), 16), done: make(chan struct{}), inputs: map[uint32]*input{}}
 	for _, o := range opts {
 		o(u)
 	}
@@ -138,6 +139,7 @@ func New(bus canbus.Bus, set Settings, opts ...Option) *Unit {
 func (u *Unit) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer close(u.done)
 	frames := make(chan canbus.Received, 256)
 	readErr := make(chan error, 1)
 	go func() {
@@ -228,21 +230,29 @@ func (u *Unit) nextWake(now, crashAt time.Time) time.Time {
 
 // Control commands, from any goroutine: states no CAN frame causes.
 
+// command hands fn to the unit's goroutine; it is dropped once Run returned.
+func (u *Unit) command(fn func(time.Time)) {
+	select {
+	case u.cmds <- fn:
+	case <-u.done:
+	}
+}
+
 // IncomingCall makes the phone ring.
-func (u *Unit) IncomingCall() { u.cmds <- func(now time.Time) { u.incomingCall(now) } }
+func (u *Unit) IncomingCall() { u.command(u.incomingCall) }
 
 // IncomingMessage delivers a text message from someone.
 func (u *Unit) IncomingMessage(from string) {
-	u.cmds <- func(now time.Time) { u.incomingMessage(now, from) }
+	u.command(func(now time.Time) { u.incomingMessage(now, from) })
 }
 
 // StartGuidance starts route guidance towards a maneuver distance metres away.
 func (u *Unit) StartGuidance(maneuver ic.IVI_NavStatus_NextManeuver, distance uint16) {
-	u.cmds <- func(now time.Time) { u.startGuidance(now, maneuver, distance) }
+	u.command(func(now time.Time) { u.startGuidance(now, maneuver, distance) })
 }
 
 // StopGuidance ends route guidance.
-func (u *Unit) StopGuidance() { u.cmds <- func(now time.Time) { u.stopGuidance(now) } }
+func (u *Unit) StopGuidance() { u.command(u.stopGuidance) }
 
 func (u *Unit) emit(now time.Time, service, event string, kv ...any) {
 	if u.onEvent == nil {
