@@ -29,6 +29,8 @@ var commands = []command{
 	{"link", "show or set a CAN interface: bitrate, modes, state, counters", runLink},
 	{"decode", "append decoded signals to candump output, as cantools decode does", runDecode},
 	{"dbc", "check, normalise or generate Go codecs from DBC files", runDBC},
+	{"sim", "run the reference head unit on a bus", runSim},
+	{"restbus", "play the rest of the car from a DBC, driven from stdin", runRestbus},
 }
 
 func usage(w io.Writer) {
@@ -69,6 +71,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		ctx, sig := withSignals(context.Background())
 		err := c.run(ctx, args[1:], stdin, stdout, stderr)
+		if errors.Is(err, errServerStopped) {
+			sig()
+			return 0
+		}
 		if s := sig(); s != 0 && (err == nil || ctx.Err() != nil) {
 			// As can-utils: everything received so far is written, then the
 			// exit status tells which signal ended the run.

@@ -155,27 +155,35 @@ func (s *Sim) Set(assignments ...string) error {
 }
 
 // Press holds MESSAGE.SIGNAL at 1 for hold (DefaultPressCycles cycles of its
-// message when hold is 0), then releases it to 0, as a button press.
+// message when hold is 0), then releases it to 0 and returns once the
+// release has been on the bus for two cycles: a receiver sees presses as
+// edges, so the next press must follow a released frame.
 func (s *Sim) Press(ctx context.Context, signal string, hold time.Duration) error {
 	if err := s.Set(signal + "=1"); err != nil {
 		return fmt.Errorf("press %s: %w", signal, err)
 	}
+	msg, _, _ := cutDot(signal)
+	s.mu.Lock()
+	cycle := s.played[msg].m.CycleTime
+	s.mu.Unlock()
 	if hold <= 0 {
-		msg, _, _ := cutDot(signal)
-		s.mu.Lock()
-		hold = DefaultPressCycles * s.played[msg].m.CycleTime
-		s.mu.Unlock()
+		hold = DefaultPressCycles * cycle
 	}
-	t := time.NewTimer(hold)
+	sleep(ctx, hold)
+	if err := s.Set(signal + "=0"); err != nil {
+		return fmt.Errorf("release %s: %w", signal, err)
+	}
+	sleep(ctx, 2*cycle)
+	return ctx.Err()
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C:
 	}
-	if err := s.Set(signal + "=0"); err != nil {
-		return fmt.Errorf("release %s: %w", signal, err)
-	}
-	return ctx.Err()
 }
 
 func cutDot(s string) (string, string, bool) {
