@@ -26,6 +26,7 @@ func (u *Unit) receive(r *canbus.Received, now time.Time) {
 	}
 	if err := in.check.Accept(r.Payload()); err != nil {
 		u.ignored.Add(1)
+		u.emit(now, "vehicle", "input_ignored", "message", in.name, "reason", err.Error())
 		return
 	}
 	in.lastSeen, in.lost = now, false
