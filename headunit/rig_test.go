@@ -1,73 +1,222 @@
 package headunit_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/can/canraw"
 	"github.com/cockpit-hil/hil/dbc"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	ic "github.com/cockpit-hil/hil/dbc/infotainmentcan"
 	"github.com/cockpit-hil/hil/harness/restbus"
 	"github.com/cockpit-hil/hil/headunit"
+	"github.com/cockpit-hil/hil/internal/specs"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
 	"go.einride.tech/can"
 )
 
 var busSeq atomic.Int64
 
-// rig is a head unit on its own virtual bus, the rest of the car played by
-// the rest-bus, and an observer that sees every frame, as candump would.
+// rig is a head unit with the rest of the car around it and an observer
+// that sees every frame, as candump would. The same specs run on two rigs:
+// the unit in this process on the virtual bus, and `hil sim` as its own
+// process on vcan0 driven through `hil restbus` and the event stream.
 type rig struct {
-	unit   *headunit.Unit
-	rest   *restbus.Sim
-	obs    *canbus.Port
-	tester *canbus.Port
-	done   chan error
+	obs canbus.Bus
+
+	set     func(assignments ...string) error
+	press   func(ctx context.Context, signal string, hold time.Duration) error
+	silence func(message string) error
+	control func(c headunit.Command) error
+	send    func(ctx context.Context, f canbus.Frame) error
 
 	mu     sync.Mutex
 	events []headunit.Event
 }
 
-func newRig(ctx context.Context, set headunit.Settings, initial ...string) *rig {
+// rigMaker starts a rig with settings given as hil sim flags' values.
+type rigMaker func(ctx context.Context, latencies, faults []string, initial ...string) *rig
+
+func (r *rig) record(e headunit.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+// inProcess runs the unit in this process on a fresh virtual bus.
+func inProcess(ctx context.Context, latencies, faults []string, initial ...string) *rig {
 	GinkgoHelper()
+	var set headunit.Settings
+	for _, l := range latencies {
+		Expect(set.SetLatency(l)).To(Succeed())
+	}
+	for _, f := range faults {
+		Expect(set.SetFault(f)).To(Succeed())
+	}
 	v := canbus.NewVirtual(fmt.Sprintf("virtual%d", busSeq.Add(1)))
-	dutPort, restPort := v.Open(), v.Open()
-	r := &rig{obs: v.Open(canbus.WithQueueLen(1 << 16)), tester: v.Open(), done: make(chan error, 1)}
-	r.unit = headunit.New(dutPort, set, headunit.WithEvents(func(e headunit.Event) {
-		r.mu.Lock()
-		r.events = append(r.events, e)
-		r.mu.Unlock()
-	}))
+	dutPort, restPort, obs, tester := v.Open(), v.Open(), v.Open(canbus.WithQueueLen(1<<16)), v.Open()
+	r := &rig{obs: obs, send: tester.Send}
+	unit := headunit.New(dutPort, set, headunit.WithEvents(r.record))
 	runCtx, stop := context.WithCancel(ctx)
-	go func() { r.done <- r.unit.Run(runCtx) }()
+	done := make(chan error, 1)
+	go func() { done <- unit.Run(runCtx) }()
 	db, err := candb.Parse("infotainment.dbc", dbc.Infotainment)
 	Expect(err).NotTo(HaveOccurred())
-	r.rest, err = restbus.Start(runCtx, restPort, db, "IVI", initial...)
+	rest, err := restbus.Start(runCtx, restPort, db, "IVI", initial...)
 	Expect(err).NotTo(HaveOccurred())
+	r.set, r.press, r.silence = rest.Set, rest.Press, rest.Silence
+	r.control = func(c headunit.Command) error {
+		switch c.Cmd {
+		case "incoming_call":
+			unit.IncomingCall()
+		case "incoming_message":
+			unit.IncomingMessage(c.From)
+		case "start_guidance":
+			unit.StartGuidance(ic.IVI_NavStatus_NextManeuver_Left, c.Distance)
+		default:
+			return fmt.Errorf("command %q", c.Cmd)
+		}
+		return nil
+	}
 	DeferCleanup(func() {
-		r.rest.Stop()
+		rest.Stop()
 		stop()
-		Eventually(r.done).Should(Receive(BeNil()))
-		for _, p := range []*canbus.Port{dutPort, restPort, r.obs, r.tester} {
+		Eventually(done).Should(Receive(BeNil()))
+		for _, p := range []*canbus.Port{dutPort, restPort, obs, tester} {
 			p.Close()
 		}
 	})
 	return r
 }
 
-// fast boots in 150 ms instead of the default 1.5 s, for specs about services.
-func fast(extra ...string) headunit.Settings {
-	var s headunit.Settings
-	Expect(s.SetLatency("vehicle.ready=150ms")).To(Succeed())
-	for _, kv := range extra {
-		Expect(s.SetLatency(kv)).To(Succeed())
+var (
+	hilOnce sync.Once
+	hilPath string
+)
+
+// hilBinary is HIL_BIN (ci/test builds it outside the sandbox) or a build.
+func hilBinary() string {
+	GinkgoHelper()
+	hilOnce.Do(func() {
+		if hilPath = os.Getenv("HIL_BIN"); hilPath == "" {
+			var err error
+			hilPath, err = gexec.Build("github.com/cockpit-hil/hil/cmd/hil")
+			Expect(err).NotTo(HaveOccurred())
+		}
+	})
+	return hilPath
+}
+
+// onVcan runs `hil sim` and `hil restbus` as processes on this parallel
+// process's vcan, with the events over a Unix socket and a kernel-timestamped
+// observer socket.
+func onVcan(ctx context.Context, latencies, faults []string, initial ...string) *rig {
+	GinkgoHelper()
+	iface := specs.VCAN(0)
+	hil := hilBinary()
+	sock := filepath.Join(GinkgoT().TempDir(), "events.sock")
+	args := []string{"sim", "--bus", iface, "--events", "unix:" + sock}
+	for _, l := range latencies {
+		args = append(args, "--latency", l)
 	}
-	return s
+	for _, f := range faults {
+		args = append(args, "--fault", f)
+	}
+	obs, err := canraw.Open(iface, canbus.WithReceiveBuffer(4<<20))
+	Expect(err).NotTo(HaveOccurred())
+	tester, err := canraw.Open(iface)
+	Expect(err).NotTo(HaveOccurred())
+	r := &rig{obs: obs, send: tester.Send}
+	sim, err := gexec.Start(exec.Command(hil, args...), GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	Eventually(func() error { _, err := os.Stat(sock); return err }, 10*time.Second).Should(Succeed())
+	conn, err := net.Dial("unix", sock)
+	Expect(err).NotTo(HaveOccurred())
+	go func() {
+		sc := bufio.NewScanner(conn)
+		for sc.Scan() {
+			var obj map[string]any
+			if json.Unmarshal(sc.Bytes(), &obj) != nil || obj["event"] == nil {
+				continue
+			}
+			t, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(obj["time"]))
+			e := headunit.Event{Time: t, Service: fmt.Sprint(obj["service"]), Event: fmt.Sprint(obj["event"]), Fields: obj}
+			r.record(e)
+		}
+	}()
+	var ctlMu sync.Mutex
+	r.control = func(c headunit.Command) error {
+		ctlMu.Lock()
+		defer ctlMu.Unlock()
+		b, _ := json.Marshal(c)
+		_, err := conn.Write(append(b, '\n'))
+		return err
+	}
+	// The connection must be served before the car wakes, to see the boot.
+	time.Sleep(100 * time.Millisecond)
+
+	rest := exec.Command(hil, append([]string{"restbus", iface}, initial...)...)
+	in, err := rest.StdinPipe()
+	Expect(err).NotTo(HaveOccurred())
+	outPipe, err := rest.StdoutPipe()
+	Expect(err).NotTo(HaveOccurred())
+	rest.Stderr = GinkgoWriter
+	Expect(rest.Start()).To(Succeed())
+	answers := bufio.NewScanner(outPipe)
+	var restMu sync.Mutex
+	line := func(text string) error {
+		restMu.Lock()
+		defer restMu.Unlock()
+		if _, err := io.WriteString(in, text+"\n"); err != nil {
+			return err
+		}
+		if !answers.Scan() {
+			return fmt.Errorf("hil restbus ended: %v", answers.Err())
+		}
+		if a := answers.Text(); a != "ok" {
+			return fmt.Errorf("hil restbus: %s", a)
+		}
+		return nil
+	}
+	r.set = func(a ...string) error { return line("set " + strings.Join(a, " ")) }
+	r.press = func(ctx context.Context, signal string, hold time.Duration) error {
+		if hold > 0 {
+			return line(fmt.Sprintf("press %s %d", signal, hold.Milliseconds()))
+		}
+		return line("press " + signal)
+	}
+	r.silence = func(m string) error { return line("silence " + m) }
+	DeferCleanup(func() {
+		io.WriteString(in, "quit\n")
+		in.Close()
+		Expect(rest.Wait()).To(Succeed())
+		conn.Close()
+		sim.Signal(syscall.SIGTERM)
+		Eventually(sim, 10*time.Second).Should(gexec.Exit(0))
+		obs.Close()
+		tester.Close()
+	})
+	return r
+}
+
+// fast boots in 150 ms instead of the default 1.5 s, for specs about services.
+func fast(extra ...string) []string {
+	return append([]string{"vehicle.ready=150ms"}, extra...)
 }
 
 // await reads the observer until a frame with the ID satisfies pred.
@@ -81,10 +230,13 @@ func (r *rig) await(ctx context.Context, id uint32, within time.Duration, what s
 		if err != nil {
 			Fail(fmt.Sprintf("waited %v for %s; last frame with ID %03X: %s", within, what, id, last))
 		}
-		if rx.ID != id {
+		if rx.ID != id || rx.Own {
 			continue
 		}
-		f, _ := rx.Einride()
+		f, err := rx.Einride()
+		if err != nil {
+			continue
+		}
 		last = f.String()
 		if pred(f) {
 			return rx
@@ -94,7 +246,7 @@ func (r *rig) await(ctx context.Context, id uint32, within time.Duration, what s
 
 func (r *rig) running(ctx context.Context) {
 	GinkgoHelper()
-	r.await(ctx, 0x3B0, 5*time.Second, "a running head unit", func(f can.Frame) bool {
+	r.await(ctx, 0x3B0, 10*time.Second, "a running head unit", func(f can.Frame) bool {
 		var hb ic.IVI_Heartbeat
 		return hb.UnmarshalFrame(f) == nil && hb.PowerState() == ic.IVI_Heartbeat_PowerState_Running
 	})
@@ -122,8 +274,8 @@ func nav(f can.Frame) *ic.IVI_NavStatus {
 // with the bit set to the first frame of id satisfying pred.
 func (r *rig) reaction(ctx context.Context, button string, bit func(ic.SWC_Buttons) bool, id uint32, within time.Duration, what string, pred func(can.Frame) bool) time.Duration {
 	GinkgoHelper()
-	go r.rest.Press(ctx, button, 0)
-	stim := r.await(ctx, 0x1A0, time.Second, "the press of "+button, func(f can.Frame) bool {
+	go r.press(ctx, button, 0)
+	stim := r.await(ctx, 0x1A0, 2*time.Second, "the press of "+button, func(f can.Frame) bool {
 		var b ic.SWC_Buttons
 		return b.UnmarshalFrame(f) == nil && bit(b)
 	})
