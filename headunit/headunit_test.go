@@ -138,8 +138,9 @@ func behaviours(mk rigMaker) {
 			r := mk(ctx, fast(), nil)
 			r.running(ctx)
 			Expect(r.press(ctx, "SWC_Buttons.VolUpBtn", 1500*time.Millisecond)).To(Succeed())
-			time.Sleep(100 * time.Millisecond)
 			// one step at the press, then at 0.8, 1.0, 1.2 and 1.4 s
+			Eventually(func() int { return len(r.eventsOf("music", "volume_changed")) }).Should(BeNumerically(">=", 4))
+			time.Sleep(200 * time.Millisecond)
 			Expect(len(r.eventsOf("music", "volume_changed"))).To(BeNumerically("~", 5, 1))
 		})
 
@@ -202,6 +203,8 @@ func behaviours(mk rigMaker) {
 			r.running(ctx)
 			Expect(r.control(headunit.Command{Cmd: "incoming_message", From: "Alice"})).To(Succeed())
 			r.await(ctx, 0x3A4, headunit.Budgets[headunit.KeyUnread], "one unread", func(f can.Frame) bool { return messaging(f).UnreadCount() == 1 })
+			// Over the event stream the event may follow the frame.
+			Eventually(func() []headunit.Event { return r.eventsOf("messaging", "message_received") }).Should(HaveLen(1))
 			Expect(r.eventsOf("messaging", "message_received")[0].Fields).To(HaveKeyWithValue("from", "Alice"))
 		})
 
@@ -211,9 +214,24 @@ func behaviours(mk rigMaker) {
 			r.await(ctx, 0x3A4, time.Second, "unlocked at standstill", func(f can.Frame) bool { return !bool(messaging(f).TextInputLocked()) })
 			Expect(r.set("ESP_VehicleSpeed.VehicleSpeed=30", "BCM_PowerMode.ParkingBrake=Released")).To(Succeed())
 			r.await(ctx, 0x3A4, headunit.Budgets[headunit.KeyTextLock]+100*time.Millisecond, "locked", func(f can.Frame) bool { return bool(messaging(f).TextInputLocked()) })
+			Eventually(func() bool {
+				for _, e := range r.eventsOf("messaging", "text_lock") {
+					if e.Fields["locked"] == true {
+						return true
+					}
+				}
+				return false
+			}).Should(BeTrue(), "the lock is reported")
+			// BCM_PowerMode goes out every 100 ms: wait until the release is on the bus.
+			r.await(ctx, 0x1C0, time.Second, "the parking brake released", func(f can.Frame) bool {
+				var b ic.BCM_PowerMode
+				return b.UnmarshalFrame(f) == nil && !bool(b.ParkingBrake())
+			})
 			locks := len(r.eventsOf("messaging", "text_lock"))
 			Expect(r.set("ESP_VehicleSpeed.VehicleSpeed=0")).To(Succeed())
-			Consistently(func() int { return len(r.eventsOf("messaging", "text_lock")) }, 300*time.Millisecond).Should(Equal(locks), "standstill without the parking brake keeps it locked")
+			Consistently(func() int { return len(r.eventsOf("messaging", "text_lock")) }, 300*time.Millisecond).Should(Equal(locks), func() string {
+				return fmt.Sprintf("standstill without the parking brake keeps it locked; text_lock events: %v; inputs lost: %v", r.eventsOf("messaging", "text_lock"), r.eventsOf("vehicle", "input_lost"))
+			})
 			Expect(r.set("BCM_PowerMode.ParkingBrake=Applied")).To(Succeed())
 			r.await(ctx, 0x3A4, time.Second, "unlocked", func(f can.Frame) bool { return !bool(messaging(f).TextInputLocked()) })
 		})
