@@ -126,6 +126,25 @@ func behaviours(mk rigMaker) {
 				func(b, a *ic.IVI_MediaStatus) bool { return a.Volume() == b.Volume()+1 }),
 		)
 
+		It("goes back a track within music.prev's budget", func(ctx SpecContext) {
+			r := mk(ctx, fast(), nil)
+			r.running(ctx)
+			Expect(r.press(ctx, "SWC_Buttons.NextBtn", 0)).To(Succeed())
+			r.await(ctx, 0x3A0, time.Second, "track 1", func(f can.Frame) bool { return media(f).TrackIndex() == 1 })
+			lat := r.reaction(ctx, "SWC_Buttons.PrevBtn", func(b ic.SWC_Buttons) bool { return bool(b.PrevBtn()) }, 0x3A0, time.Second, "track 0",
+				func(f can.Frame) bool { return media(f).TrackIndex() == 0 })
+			Expect(lat).To(BeNumerically("<", headunit.Budgets[headunit.KeyPrev]))
+		})
+
+		It("ducks during a call and restores after the hang-up", func(ctx SpecContext) {
+			r := mk(ctx, fast(), nil)
+			r.running(ctx)
+			Expect(r.control(headunit.Command{Cmd: "incoming_call"})).To(Succeed())
+			r.await(ctx, 0x3A0, headunit.Budgets[headunit.KeyDuck]+100*time.Millisecond, "ducked while ringing", func(f can.Frame) bool { return bool(media(f).Ducked()) })
+			Expect(r.press(ctx, "SWC_Buttons.PhoneHangupBtn", 0)).To(Succeed())
+			r.await(ctx, 0x3A0, time.Second, "restored", func(f can.Frame) bool { return !bool(media(f).Ducked()) })
+		})
+
 		It("counts one press however many cycles the bit stays set", func(ctx SpecContext) {
 			r := mk(ctx, fast(), nil)
 			r.running(ctx)
