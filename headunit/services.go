@@ -102,13 +102,11 @@ func (u *Unit) ready(service string) bool {
 
 func (u *Unit) powerChanged(now time.Time, m *ic.BCM_PowerMode) {
 	u.parkingBrake = bool(m.ParkingBrake())
-	if night := bool(m.NightMode()); night != u.night || !u.powerSeen {
-		u.night = night
-		u.updateTheme(now)
-	}
+	u.night = bool(m.NightMode())
+	u.updateTheme(now)
 	mode := m.PowerMode()
 	prev := u.power
-	u.power, u.powerSeen = mode, true
+	u.power = mode
 	u.updateTextLock(now)
 	on := mode == ic.BCM_PowerMode_PowerMode_ON || mode == ic.BCM_PowerMode_PowerMode_START
 	switch {
@@ -284,13 +282,24 @@ func (u *Unit) updateDuck(now time.Time) {
 	call := u.msg.CallState()
 	want := u.gear == ic.TCU_Gear_Gear_R || call == ic.IVI_MessagingStatus_CallState_Ringing ||
 		call == ic.IVI_MessagingStatus_CallState_Active || u.msg.VoiceSession() != ic.IVI_MessagingStatus_VoiceSession_Idle
-	if want == u.wantDucked {
-		return
-	}
-	u.wantDucked = want
-	u.react(now, KeyDuck, func(t time.Time) {
+	u.follow(now, KeyDuck, want, &u.wantDucked, "", func(t time.Time) {
 		u.media.SetDucked(want)
 		u.emit(t, "music", "ducked", "ducked", want)
+	})
+}
+
+// follow schedules one reaction each time a state the unit derives from its
+// inputs changes (not on every frame that repeats it). The reaction is
+// skipped while service, if named, is not ready: booting applies the state.
+func (u *Unit) follow(now time.Time, key string, want bool, scheduled *bool, service string, apply func(time.Time)) {
+	if want == *scheduled {
+		return
+	}
+	*scheduled = want
+	u.react(now, key, func(t time.Time) {
+		if service == "" || u.ready(service) {
+			apply(t)
+		}
 	})
 }
 
@@ -364,14 +373,7 @@ func (u *Unit) updateTextLock(now time.Time) {
 	case u.speed == 0 && u.parkingBrake:
 		want = false
 	}
-	if want == u.wantLocked {
-		return
-	}
-	u.wantLocked = want
-	u.react(now, KeyTextLock, func(t time.Time) {
-		if !u.ready("messaging") {
-			return // applied at boot
-		}
+	u.follow(now, KeyTextLock, want, &u.wantLocked, "messaging", func(t time.Time) {
 		u.msg.SetTextInputLocked(want)
 		u.emit(t, "messaging", "text_lock", "locked", want)
 	})
@@ -381,14 +383,7 @@ func (u *Unit) updateTextLock(now time.Time) {
 
 func (u *Unit) updateCamera(now time.Time) {
 	want := u.gear == ic.TCU_Gear_Gear_R
-	if want == u.wantCamera {
-		return
-	}
-	u.wantCamera = want
-	u.react(now, KeyCamera, func(t time.Time) {
-		if !u.ready("navigation") {
-			return
-		}
+	u.follow(now, KeyCamera, want, &u.wantCamera, "navigation", func(t time.Time) {
 		d := ic.IVI_NavStatus_Display_Map
 		if want {
 			d = ic.IVI_NavStatus_Display_Camera
@@ -400,14 +395,7 @@ func (u *Unit) updateCamera(now time.Time) {
 
 func (u *Unit) updateTheme(now time.Time) {
 	want := u.night
-	if want == u.wantNight && u.powerSeen {
-		return
-	}
-	u.wantNight = want
-	u.react(now, KeyTheme, func(t time.Time) {
-		if !u.ready("navigation") {
-			return
-		}
+	u.follow(now, KeyTheme, want, &u.wantNight, "navigation", func(t time.Time) {
 		th := ic.IVI_NavStatus_Theme_Day
 		if want {
 			th = ic.IVI_NavStatus_Theme_Night

@@ -63,7 +63,6 @@ type Unit struct {
 	gear         ic.TCU_Gear_Gear
 	buttons      ic.SWC_Buttons
 	power        ic.BCM_PowerMode_PowerMode
-	powerSeen    bool
 	parkingBrake bool
 	night        bool
 	volDir       int
