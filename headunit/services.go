@@ -216,13 +216,18 @@ func (u *Unit) buttonsChanged(now time.Time, b *ic.SWC_Buttons) {
 	u.volDir = dir
 }
 
+// act schedules a service's reaction to an input: a service that is not
+// ready (booting, standby) ignores its buttons.
+func (u *Unit) act(now time.Time, service, key string, apply func(time.Time)) {
+	if u.ready(service) {
+		u.react(now, key, apply)
+	}
+}
+
 // Music.
 
 func (u *Unit) track(now time.Time, key string, step int) {
-	if !u.ready("music") {
-		return
-	}
-	u.react(now, key, func(t time.Time) {
+	u.act(now, "music", key, func(t time.Time) {
 		n := int(u.media.TrackIndex()) + step
 		if n < 0 {
 			n = 0
@@ -233,10 +238,7 @@ func (u *Unit) track(now time.Time, key string, step int) {
 }
 
 func (u *Unit) playPause(now time.Time) {
-	if !u.ready("music") {
-		return
-	}
-	u.react(now, KeyPlayPause, func(t time.Time) {
+	u.act(now, "music", KeyPlayPause, func(t time.Time) {
 		next := ic.IVI_MediaStatus_PlayState_Playing
 		if u.media.PlayState() == ic.IVI_MediaStatus_PlayState_Playing {
 			next = ic.IVI_MediaStatus_PlayState_Paused
@@ -247,10 +249,7 @@ func (u *Unit) playPause(now time.Time) {
 }
 
 func (u *Unit) stepVolume(now time.Time, dir int) {
-	if !u.ready("music") {
-		return
-	}
-	u.react(now, KeyVolume, func(t time.Time) {
+	u.act(now, "music", KeyVolume, func(t time.Time) {
 		v := min(maxVolume, max(0, int(u.media.Volume())+dir))
 		u.media.SetVolume(float64(v))
 		u.emit(t, "music", "volume_changed", "volume", v)
@@ -258,20 +257,14 @@ func (u *Unit) stepVolume(now time.Time, dir int) {
 }
 
 func (u *Unit) mute(now time.Time) {
-	if !u.ready("music") {
-		return
-	}
-	u.react(now, KeyMute, func(t time.Time) {
+	u.act(now, "music", KeyMute, func(t time.Time) {
 		u.media.SetMuted(!u.media.Muted())
 		u.emit(t, "music", "muted", "muted", bool(u.media.Muted()))
 	})
 }
 
 func (u *Unit) nextSource(now time.Time) {
-	if !u.ready("music") {
-		return
-	}
-	u.react(now, KeySource, func(t time.Time) {
+	u.act(now, "music", KeySource, func(t time.Time) {
 		s := ic.IVI_MediaStatus_Source(uint8(u.media.Source())%4 + 1) // Radio, Bluetooth, Streaming, USB
 		u.media.SetSource(s)
 		u.emit(t, "music", "source_changed", "source", s.String())
@@ -306,10 +299,7 @@ func (u *Unit) follow(now time.Time, key string, want bool, scheduled *bool, ser
 // Messaging.
 
 func (u *Unit) voice(now time.Time) {
-	if !u.ready("messaging") {
-		return
-	}
-	u.react(now, KeyVoice, func(t time.Time) {
+	u.act(now, "messaging", KeyVoice, func(t time.Time) {
 		next := ic.IVI_MessagingStatus_VoiceSession_Listening
 		if u.msg.VoiceSession() != ic.IVI_MessagingStatus_VoiceSession_Idle {
 			next = ic.IVI_MessagingStatus_VoiceSession_Idle
@@ -352,10 +342,7 @@ func (u *Unit) hangup(now time.Time) {
 }
 
 func (u *Unit) incomingMessage(now time.Time, from string) {
-	if !u.ready("messaging") {
-		return
-	}
-	u.react(now, KeyUnread, func(t time.Time) {
+	u.act(now, "messaging", KeyUnread, func(t time.Time) {
 		n := min(255, int(u.msg.UnreadCount())+1)
 		u.msg.SetUnreadCount(uint8(n))
 		u.emit(t, "messaging", "message_received", "from", from, "unread", n)
@@ -406,10 +393,7 @@ func (u *Unit) updateTheme(now time.Time) {
 }
 
 func (u *Unit) startGuidance(now time.Time, maneuver ic.IVI_NavStatus_NextManeuver, distance uint16) {
-	if !u.ready("navigation") {
-		return
-	}
-	u.react(now, KeyGuidance, func(t time.Time) {
+	u.act(now, "navigation", KeyGuidance, func(t time.Time) {
 		u.nav.SetGuidanceActive(true).SetNextManeuver(maneuver).SetDistanceToManeuver(distance)
 		u.emit(t, "navigation", "guidance", "active", true, "maneuver", maneuver.String(), "distance", distance)
 		u.guidanceTick(t)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -243,7 +244,9 @@ func (c *Conn) fill(ctx context.Context) error {
 // deadline. The registration is kept while the same ctx is passed again, so
 // a reader looping with one context pays for it once.
 func (c *Conn) watch(ctx context.Context) {
-	if ctx == c.watched {
+	// Interface equality panics on a context type that is not comparable;
+	// such a context is simply watched anew each time.
+	if reflect.TypeOf(ctx).Comparable() && ctx == c.watched {
 		return
 	}
 	if c.unwatch != nil {
