@@ -1,0 +1,213 @@
+// Package harness is what a test author touches: a Bench, built from a
+// profile, owns the bus, the device under test, the rest of the car and an
+// observer that records every frame; it presses buttons and sets vehicle
+// state, waits for the DUT's reactions by signal name, and measures their
+// latency from the bus timestamps of the stimulus frame and the reaction
+// frame, never from the poll clock of the waiting code.
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/can/candial"
+	"github.com/cockpit-hil/hil/dbc"
+	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/profile"
+	"github.com/cockpit-hil/hil/harness/restbus"
+	"github.com/cockpit-hil/hil/headunit"
+)
+
+// Bench is one bench session.
+type Bench struct {
+	Profile *profile.Profile
+	DB      *candb.Database
+	Budgets latency.Budgets
+
+	obs     canbus.Bus
+	restBus canbus.Bus
+	rest    *restbus.Sim
+	rec     *recorder
+	stop    context.CancelFunc
+	done    []chan error
+	proc    *exec.Cmd
+}
+
+// Options tune a bench beyond its profile.
+type Options struct {
+	// RecorderFrames is how many of the latest frames the observer keeps.
+	RecorderFrames int
+	// ObserverQueue is the observer's receive queue on the virtual bus
+	// (a small queue forces drops, for the negative control).
+	ObserverQueue int
+}
+
+// Open starts a bench session from a profile and waits until the DUT is ready.
+func Open(ctx context.Context, p *profile.Profile, o Options) (b *Bench, err error) {
+	b = &Bench{Profile: p}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	if b.DB, err = loadDB(p); err != nil {
+		return nil, err
+	}
+	if b.Budgets, err = latency.LoadBudgets(p.Path(p.Budgets)); err != nil {
+		return nil, err
+	}
+	iface := p.Bus.Interface
+	if iface == "virtual" {
+		iface = fmt.Sprintf("virtual:bench-%p", b) // one session, one bus
+	}
+	var obsOpts []canbus.Option
+	if o.ObserverQueue > 0 {
+		obsOpts = append(obsOpts, canbus.WithQueueLen(o.ObserverQueue))
+	} else {
+		obsOpts = append(obsOpts, canbus.WithQueueLen(1<<16), canbus.WithReceiveBuffer(8<<20))
+	}
+	if b.obs, err = candial.Open(iface, obsOpts...); err != nil {
+		return nil, err
+	}
+	if b.restBus, err = candial.Open(iface); err != nil {
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	b.stop = stop
+	capacity := o.RecorderFrames
+	if capacity <= 0 {
+		capacity = 1 << 16
+	}
+	b.rec = newRecorder(capacity)
+	go b.rec.run(runCtx, b.obs)
+	if err := b.startDUT(runCtx, iface); err != nil {
+		return nil, err
+	}
+	if b.rest, err = restbus.Start(runCtx, b.restBus, b.DB, p.DUT.Node); err != nil {
+		return nil, err
+	}
+	return b, b.awaitReady(ctx)
+}
+
+func loadDB(p *profile.Profile) (*candb.Database, error) {
+	d := p.DBC[0]
+	if d == "builtin:infotainment" {
+		return candb.Parse("infotainment.dbc (built in)", dbc.Infotainment)
+	}
+	return candb.Load(p.Path(d))
+}
+
+func (b *Bench) startDUT(ctx context.Context, iface string) error {
+	switch b.Profile.DUT.Kind {
+	case profile.Simulator:
+		var set headunit.Settings
+		set.Seed = b.Profile.DUT.Sim.Seed
+		for k, v := range b.Profile.DUT.Sim.Latency {
+			if err := set.SetLatency(k + "=" + v); err != nil {
+				return err
+			}
+		}
+		for k, v := range b.Profile.DUT.Sim.Faults {
+			if err := set.SetFault(k + "=" + v); err != nil {
+				return err
+			}
+		}
+		dutBus, err := candial.Open(iface)
+		if err != nil {
+			return err
+		}
+		done := make(chan error, 1)
+		b.done = append(b.done, done)
+		go func() {
+			done <- headunit.New(dutBus, set).Run(ctx)
+			dutBus.Close()
+		}()
+	case profile.Process:
+		argv := b.Profile.DUT.Argv
+		b.proc = exec.CommandContext(ctx, argv[0], argv[1:]...)
+		if err := b.proc.Start(); err != nil {
+			return fmt.Errorf("start DUT %q: %w", strings.Join(argv, " "), err)
+		}
+	}
+	return nil
+}
+
+// awaitReady waits until every *Ready signal of the DUT's messages is 1.
+func (b *Bench) awaitReady(ctx context.Context) error {
+	timeout := 30 * time.Second
+	if t := b.Profile.DUT.ReadyTimeout; t != "" {
+		timeout, _ = time.ParseDuration(t)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var readyMsgs []*candb.Message
+	for _, m := range b.DB.Messages {
+		if slices.Contains(m.Senders, b.Profile.DUT.Node) && slices.ContainsFunc(m.Signals, func(s *candb.Signal) bool { return strings.HasSuffix(s.Name, "Ready") }) {
+			readyMsgs = append(readyMsgs, m)
+		}
+	}
+	if len(readyMsgs) == 0 {
+		return nil
+	}
+	var values []candb.Value
+	for seq := int64(0); ; {
+		f, next, err := b.rec.next(ctx, seq)
+		if err != nil {
+			return fmt.Errorf("wait for %s to be ready: %w", b.Profile.DUT.Node, err)
+		}
+		seq = next
+		for _, m := range readyMsgs {
+			if f.ID != m.ID || f.Extended != m.Extended {
+				continue
+			}
+			values = m.Decode(f.Payload(), values[:0])
+			ready := true
+			for _, v := range values {
+				if strings.HasSuffix(v.Signal.Name, "Ready") && v.Raw != 1 {
+					ready = false
+				}
+			}
+			if ready {
+				return nil
+			}
+		}
+	}
+}
+
+// Close ends the session: rest-bus, DUT, observer.
+func (b *Bench) Close() error {
+	var errs []error
+	if b.rest != nil {
+		errs = append(errs, b.rest.Stop())
+	}
+	if b.stop != nil {
+		b.stop()
+	}
+	for _, d := range b.done {
+		if err := <-d; err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, err)
+		}
+	}
+	if b.proc != nil {
+		b.proc.Wait()
+	}
+	for _, bus := range []canbus.Bus{b.restBus, b.obs} {
+		if bus != nil {
+			bus.Close()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Set changes vehicle state through the rest-bus: MESSAGE.SIGNAL=VALUE.
+func (b *Bench) Set(assignments ...string) error { return b.rest.Set(assignments...) }
+
+// Dropped is how many frames the observer has lost so far.
+func (b *Bench) Dropped() uint64 { return b.obs.Stats().Dropped }

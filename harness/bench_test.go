@@ -1,0 +1,91 @@
+package harness_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/profile"
+	"github.com/cockpit-hil/hil/internal/specs"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+func simProfile(latencies map[string]string) *profile.Profile {
+	GinkgoHelper()
+	root, err := specs.ModuleRoot()
+	Expect(err).NotTo(HaveOccurred())
+	p, err := profile.Load(filepath.Join(root, "profiles", "sim.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	p.DUT.Sim.Latency = latencies
+	return p
+}
+
+func openBench(ctx context.Context, p *profile.Profile) *harness.Bench {
+	GinkgoHelper()
+	b, err := harness.Open(ctx, p, harness.Options{})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+	return b
+}
+
+// nextTrack measures one music.next reaction: the press of NextBtn until
+// IVI_MediaStatus shows the track after the one it showed before.
+func nextTrack(b *harness.Bench) func(ctx context.Context) harness.Reaction {
+	return func(ctx context.Context) harness.Reaction {
+		before, _ := b.Latest("IVI_MediaStatus")
+		want := before.Raw("TrackIndex") + 1
+		return b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, "IVI_MediaStatus",
+			func(f harness.Frame) bool { return f.Raw("TrackIndex") == want }, 2*time.Second)
+	}
+}
+
+var _ = Describe("a bench on the reference head unit (profiles/sim.yaml)", Label("music", "latency"), Serial, func() {
+	It("advances the track within its budget, on bus timestamps", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		samples, err := b.Sample(ctx, "music.next", 20, nextTrack(b))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(samples).To(harness.MeetBudget(b.Budgets))
+		for _, s := range samples.Samples {
+			Expect(s.Latency).To(BeNumerically(">", 0), "the reaction follows the stimulus frame")
+		}
+	}, SpecTimeout(time.Minute))
+
+	It("fails the budget, naming key, figures and budget, when the simulator is slow (negative control)", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(map[string]string{"music.next": "400ms"}))
+		samples, err := b.Sample(ctx, "music.next", 5, nextTrack(b))
+		Expect(err).NotTo(HaveOccurred())
+		failures := InterceptGomegaFailures(func() { Expect(samples).To(harness.MeetBudget(b.Budgets)) })
+		Expect(failures).To(HaveLen(1))
+		Expect(failures[0]).To(And(
+			ContainSubstring("music.next"),
+			MatchRegexp(`p95 4\d\d(\.\d+)?ms exceeds its budget 150ms`),
+			MatchRegexp(`max 4\d\d(\.\d+)?ms exceeds its budget 225ms`),
+		))
+	}, SpecTimeout(time.Minute))
+
+	It("says what it waited for when the reaction never comes", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		r := b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, "IVI_MediaStatus",
+			func(f harness.Frame) bool { return f.Raw("TrackIndex") == 99 }, 300*time.Millisecond)
+		Expect(r.Err).To(MatchError(And(ContainSubstring("IVI_MediaStatus matching"), ContainSubstring("last seen: IVI_MediaStatus(Counter: "))))
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("a bench on vcan0", Label("vcan", "music", "latency"), Serial, func() {
+	It("measures music.next from kernel timestamps, the rest-bus on the kernel BCM", func(ctx SpecContext) {
+		p := simProfile(nil)
+		p.Bus.Interface = specs.VCAN(0)
+		b := openBench(ctx, p)
+		samples, err := b.Sample(ctx, "music.next", 20, nextTrack(b))
+		Expect(err).NotTo(HaveOccurred())
+		for _, s := range samples.Samples {
+			Expect(s.StimulusSource).To(Equal("kernel"))
+			Expect(s.ReactionSource).To(Equal("kernel"))
+		}
+		fmt.Printf("\nMEASURE: bench on vcan0, music.next: %v (budget p95 150ms, max 225ms)\n", samples.Stats())
+		Expect(samples).To(harness.MeetBudget(b.Budgets))
+	}, SpecTimeout(2*time.Minute))
+})

@@ -1,0 +1,158 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/harness/latency"
+)
+
+// Stimulus is a press in progress: the first frame that carried it is its
+// time zero.
+type Stimulus struct {
+	b       *Bench
+	msg     *candb.Message
+	sig     *candb.Signal
+	from    int64 // recorder position when the press began
+	dropped uint64
+	pressed chan error
+}
+
+// Press presses MESSAGE.SIGNAL as the steering-wheel controller does (the
+// bit set for three cycles, then released) and returns at once.
+func (b *Bench) Press(ctx context.Context, signal string) *Stimulus {
+	s := &Stimulus{b: b, from: b.rec.end(), dropped: b.Dropped(), pressed: make(chan error, 1)}
+	msg, sig, _, err := candb.ParseAssignment(signal + "=1")
+	if err == nil {
+		s.msg, s.sig, err = b.DB.Lookup(msg, sig)
+	}
+	if err != nil {
+		s.pressed <- err
+		return s
+	}
+	go func() { s.pressed <- b.rest.Press(ctx, signal, 0) }()
+	return s
+}
+
+// Match is a predicate on a decoded frame, by signal name.
+type Match func(Frame) bool
+
+// Frame is a decoded frame with access by signal name.
+type Frame struct {
+	canbus.Received
+	Message *candb.Message
+	Values  []candb.Value
+}
+
+// Raw returns a signal's raw value (0 when the frame does not carry it).
+func (f Frame) Raw(signal string) uint64 {
+	for _, v := range f.Values {
+		if v.Signal.Name == signal {
+			return v.Raw
+		}
+	}
+	return 0
+}
+
+// Physical returns a signal's physical value.
+func (f Frame) Physical(signal string) float64 {
+	for _, v := range f.Values {
+		if v.Signal.Name == signal {
+			return v.Physical
+		}
+	}
+	return 0
+}
+
+// Choice returns a signal's value-table name.
+func (f Frame) Choice(signal string) string {
+	for _, v := range f.Values {
+		if v.Signal.Name == signal {
+			name, _ := v.Choice()
+			return name
+		}
+	}
+	return ""
+}
+
+// Reaction is one stimulus-to-reaction measurement.
+type Reaction struct {
+	Stimulus, Reaction canbus.Received
+	Latency            time.Duration
+	Dropped            uint64
+	Err                error
+}
+
+// Sample turns the reaction into a latency sample.
+func (r Reaction) Sample() latency.Sample {
+	return latency.Sample{Latency: r.Latency, StimulusSource: r.Stimulus.Source.String(), ReactionSource: r.Reaction.Source.String(), Dropped: r.Dropped}
+}
+
+// Until waits for the first frame of message, after the stimulus, that
+// satisfies match, and measures from the stimulus frame to it on the bus
+// timestamps.
+func (s *Stimulus) Until(ctx context.Context, message string, match Match, within time.Duration) Reaction {
+	var r Reaction
+	if s.msg == nil {
+		r.Err = <-s.pressed
+		return r
+	}
+	m, ok := s.b.DB.Message(message)
+	if !ok {
+		_, _, err := s.b.DB.Lookup(message, "x")
+		r.Err = err
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	var values []candb.Value
+	seq := s.from
+	found := false
+	var lastSeen string
+	for {
+		f, next, err := s.b.rec.next(ctx, seq)
+		if err != nil {
+			what := "the press of " + s.msg.Name + "." + s.sig.Name
+			if found {
+				what = fmt.Sprintf("%s matching the expectation; last seen: %s", message, lastSeen)
+			}
+			r.Err = fmt.Errorf("waited %v for %s: %w", within, what, err)
+			return r
+		}
+		seq = next
+		if f.Own {
+			continue
+		}
+		switch {
+		case !found && f.ID == s.msg.ID && f.Extended == s.msg.Extended:
+			if s.sig.Raw(f.Payload()) == 1 {
+				r.Stimulus, found = f, true
+			}
+		case found && f.ID == m.ID && f.Extended == m.Extended:
+			values = m.Decode(f.Payload(), values[:0])
+			fr := Frame{Received: f, Message: m, Values: values}
+			lastSeen = describe(fr)
+			if match(fr) {
+				r.Reaction = f
+				r.Latency = f.Time.Sub(r.Stimulus.Time)
+				r.Dropped = s.b.Dropped() - s.dropped
+				<-s.pressed
+				return r
+			}
+		}
+	}
+}
+
+func describe(f Frame) string {
+	s := f.Message.Name + "("
+	for i, v := range f.Values {
+		if i > 0 {
+			s += ", "
+		}
+		s += v.Signal.Name + ": " + v.Format()
+	}
+	return s + ")"
+}
