@@ -67,7 +67,8 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (b *Bench, err err
 	if iface == "virtual" {
 		iface = fmt.Sprintf("virtual:bench-%p", b) // one session, one bus
 	}
-	var obsOpts []canbus.Option
+	// The observer sees error frames too: the continuous checks report them.
+	obsOpts := []canbus.Option{canbus.WithErrorMask(canbus.ErrMaskAll)}
 	if o.ObserverQueue > 0 {
 		obsOpts = append(obsOpts, canbus.WithQueueLen(o.ObserverQueue))
 	} else {
@@ -211,3 +212,12 @@ func (b *Bench) Set(assignments ...string) error { return b.rest.Set(assignments
 
 // Dropped is how many frames the observer has lost so far.
 func (b *Bench) Dropped() uint64 { return b.obs.Stats().Dropped }
+
+// SendFrame sends one frame in cansend syntax (a one-off stimulus).
+func (b *Bench) SendFrame(ctx context.Context, frame string) error {
+	f, err := canbus.ParseFrame(frame)
+	if err != nil {
+		return err
+	}
+	return b.restBus.Send(ctx, f)
+}

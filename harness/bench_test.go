@@ -89,3 +89,38 @@ var _ = Describe("a bench on vcan0", Label("vcan", "music", "latency"), Serial, 
 		Expect(samples).To(harness.MeetBudget(b.Budgets))
 	}, SpecTimeout(2*time.Minute))
 })
+
+var _ = Describe("continuous checks", Label("vehicle"), Serial, func() {
+	It("find nothing on a healthy bus", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		w := b.Watch(ctx)
+		time.Sleep(time.Second)
+		Expect(w.Stop()).To(Succeed())
+	}, SpecTimeout(time.Minute))
+
+	It("fail when the DUT's heartbeat stops (negative control: heartbeat=stop-after)", func(ctx SpecContext) {
+		p := simProfile(map[string]string{"vehicle.ready": "150ms"})
+		p.DUT.Sim.Faults = map[string]string{"heartbeat": "stop-after:1500ms"}
+		b := openBench(ctx, p)
+		w := b.Watch(ctx)
+		Eventually(w.Violations, 5*time.Second).ShouldNot(BeEmpty())
+		err := w.Stop()
+		Expect(err).To(MatchError(MatchRegexp(`heartbeat: IVI_Heartbeat silent for \d+ms, more than 3 periods of 100ms`)))
+	}, SpecTimeout(time.Minute))
+
+	It("report unknown IDs, wrong lengths and error frames with when and what", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		w := b.Watch(ctx)
+		time.Sleep(50 * time.Millisecond)
+		for _, f := range []string{"555#01", "0F8#0102", "20000040#0000000000000000"} {
+			Expect(b.SendFrame(ctx, f)).To(Succeed())
+		}
+		Eventually(w.Violations).Should(HaveLen(3))
+		err := w.Stop()
+		Expect(err).To(MatchError(And(
+			ContainSubstring("unknown-id: 555#01 on"),
+			ContainSubstring("dlc: 0F8#0102 is 2 bytes, TCU_Gear has 3"),
+			ContainSubstring("error-frame: bus-off"),
+		)))
+	}, SpecTimeout(time.Minute))
+})

@@ -1,0 +1,137 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/dbc/candb"
+)
+
+// Violation is one breach of a continuous check.
+type Violation struct {
+	Time  time.Time
+	Check string // heartbeat, cycle, error-frame, unknown-id, dlc
+	What  string
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s %s: %s", v.Time.Format("15:04:05.000000"), v.Check, v.What)
+}
+
+// Watcher runs the continuous checks over every frame, as CANoe's test
+// service library does, until stopped.
+type Watcher struct {
+	b      *Bench
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu         sync.Mutex
+	violations []Violation
+}
+
+// Watch starts the continuous checks from now: each cyclic message the DUT
+// sends must not go silent for more than 3 periods, and the bus must carry
+// no error frames, no unknown IDs and no frames whose length differs from
+// their message's.
+func (b *Bench) Watch(ctx context.Context) *Watcher {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &Watcher{b: b, cancel: cancel, done: make(chan struct{})}
+	go w.run(ctx)
+	return w
+}
+
+func (w *Watcher) add(t time.Time, check, format string, a ...any) {
+	w.mu.Lock()
+	w.violations = append(w.violations, Violation{Time: t, Check: check, What: fmt.Sprintf(format, a...)})
+	w.mu.Unlock()
+}
+
+func (w *Watcher) run(ctx context.Context) {
+	defer close(w.done)
+	b := w.b
+	type watched struct {
+		m      *candb.Message
+		last   time.Time
+		silent bool
+	}
+	var cyclic []*watched
+	start := time.Now()
+	for _, m := range b.DB.Messages {
+		if slices.Contains(m.Senders, b.Profile.DUT.Node) && m.CycleTime > 0 {
+			cyclic = append(cyclic, &watched{m: m, last: start})
+		}
+	}
+	const tick = 20 * time.Millisecond
+	seq := b.rec.end()
+	for {
+		pollCtx, cancel := context.WithTimeout(ctx, tick)
+		f, next, err := b.rec.next(pollCtx, seq)
+		cancel()
+		now := time.Now()
+		if err == nil {
+			seq = next
+			w.inspect(&f)
+			for _, c := range cyclic {
+				if f.ID == c.m.ID && f.Extended == c.m.Extended {
+					c.last, c.silent = f.Time, false
+				}
+			}
+		} else if ctx.Err() != nil {
+			return
+		}
+		for _, c := range cyclic {
+			if !c.silent && now.Sub(c.last) > 3*c.m.CycleTime {
+				c.silent = true
+				check := "cycle"
+				if strings.Contains(c.m.Name, "Heartbeat") {
+					check = "heartbeat"
+				}
+				w.add(now, check, "%s silent for %v, more than 3 periods of %v (last frame at %s)",
+					c.m.Name, now.Sub(c.last).Round(time.Millisecond), c.m.CycleTime, c.last.Format("15:04:05.000000"))
+			}
+		}
+	}
+}
+
+func (w *Watcher) inspect(f *canbus.Received) {
+	if f.Error {
+		if info, ok := canbus.DecodeError(&f.Frame); ok {
+			w.add(f.Time, "error-frame", "%s on %s", info, f.Interface)
+		}
+		return
+	}
+	m, ok := w.b.DB.MessageByID(f.ID, f.Extended)
+	switch {
+	case !ok:
+		w.add(f.Time, "unknown-id", "%s on %s is in no message of %s", f.Frame.String(), f.Interface, w.b.DB.File)
+	case int(f.Len) != m.Length && !f.Remote:
+		w.add(f.Time, "dlc", "%s is %d bytes, %s has %d", f.Frame.String(), f.Len, m.Name, m.Length)
+	}
+}
+
+// Violations returns what the checks found so far.
+func (w *Watcher) Violations() []Violation {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.violations)
+}
+
+// Stop ends the checks and returns an error listing every violation.
+func (w *Watcher) Stop() error {
+	w.cancel()
+	<-w.done
+	vs := w.Violations()
+	if len(vs) == 0 {
+		return nil
+	}
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = v.String()
+	}
+	return fmt.Errorf("continuous checks failed:\n  %s", strings.Join(lines, "\n  "))
+}
