@@ -10,7 +10,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/cockpit-hil/hil/dbc"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/harness/restbus"
 	"github.com/cockpit-hil/hil/headunit"
@@ -38,6 +41,8 @@ type Bench struct {
 	stop    context.CancelFunc
 	done    []chan error
 	proc    *exec.Cmd
+	probes  map[string]*probe.Probe
+	events  *headunit.EventServer
 }
 
 // Options tune a bench beyond its profile.
@@ -91,10 +96,60 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (b *Bench, err err
 	if err := b.startDUT(runCtx, iface); err != nil {
 		return nil, err
 	}
+	if err := b.openProbes(ctx); err != nil {
+		return nil, err
+	}
 	if b.rest, err = restbus.Start(runCtx, b.restBus, b.DB, p.DUT.Node); err != nil {
 		return nil, err
 	}
 	return b, b.awaitReady(ctx)
+}
+
+// openProbes starts the profile's event and command probes (the CAN probe
+// is the recorder). For the in-process simulator the bench serves its event
+// stream on a private Unix socket.
+func (b *Bench) openProbes(ctx context.Context) error {
+	b.probes = map[string]*probe.Probe{}
+	for _, pr := range b.Profile.Probes {
+		var p *probe.Probe
+		var err error
+		switch pr.Kind {
+		case profile.EventProbe:
+			addr := pr.Address
+			if addr == "" {
+				addr = b.Profile.DUT.Events
+			}
+			if addr == "" && b.events != nil {
+				addr = b.events.Addr()
+			}
+			if addr == "" {
+				return fmt.Errorf("probe %s: no event stream address (probe address or dut.events)", pr.Name)
+			}
+			p, err = probe.Events(ctx, pr.Name, addr)
+		case profile.CommandProbe:
+			p, err = probe.Command(context.Background(), pr.Name, pr.Argv)
+		default:
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b.probes[pr.Name] = p
+	}
+	// Connections registered before the car wakes see the boot.
+	if b.events != nil {
+		deadline := time.Now().Add(2 * time.Second)
+		for b.events.Clients() < len(b.probes) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// Probe returns the profile's probe of that name.
+func (b *Bench) Probe(name string) (*probe.Probe, bool) {
+	p, ok := b.probes[name]
+	return p, ok
 }
 
 func loadDB(p *profile.Profile) (*candb.Database, error) {
@@ -124,12 +179,29 @@ func (b *Bench) startDUT(ctx context.Context, iface string) error {
 		if err != nil {
 			return err
 		}
+		var opts []headunit.Option
+		if slices.ContainsFunc(b.Profile.Probes, func(p profile.Probe) bool { return p.Kind == profile.EventProbe }) {
+			dir, err := os.MkdirTemp("", "hil-bench")
+			if err != nil {
+				return err
+			}
+			if b.events, err = headunit.ListenEvents("unix:" + filepath.Join(dir, "events.sock")); err != nil {
+				return err
+			}
+			opts = append(opts, headunit.WithEvents(b.events.Publish))
+		}
+		unit := headunit.New(dutBus, set, opts...)
 		done := make(chan error, 1)
 		b.done = append(b.done, done)
 		go func() {
-			done <- headunit.New(dutBus, set).Run(ctx)
+			done <- unit.Run(ctx)
 			dutBus.Close()
 		}()
+		if b.events != nil {
+			served := make(chan error, 1)
+			b.done = append(b.done, served)
+			go func() { served <- b.events.Serve(ctx, unit) }()
+		}
 	case profile.Process:
 		argv := b.Profile.DUT.Argv
 		b.proc = exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -188,6 +260,9 @@ func (b *Bench) Close() error {
 	if b.rest != nil {
 		errs = append(errs, b.rest.Stop())
 	}
+	for _, p := range b.probes {
+		p.Close()
+	}
 	if b.stop != nil {
 		b.stop()
 	}
@@ -198,6 +273,10 @@ func (b *Bench) Close() error {
 	}
 	if b.proc != nil {
 		b.proc.Wait()
+	}
+	if b.events != nil {
+		b.events.Close()
+		os.RemoveAll(filepath.Dir(strings.TrimPrefix(b.events.Addr(), "unix:")))
 	}
 	for _, bus := range []canbus.Bus{b.restBus, b.obs} {
 		if bus != nil {

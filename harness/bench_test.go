@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/internal/specs"
 	. "github.com/onsi/ginkgo/v2"
@@ -122,5 +123,42 @@ var _ = Describe("continuous checks", Label("vehicle"), Serial, func() {
 			ContainSubstring("dlc: 0F8#0102 is 2 bytes, TCU_Gear has 3"),
 			ContainSubstring("error-frame: bus-off"),
 		)))
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("probes on a bench", Label("messaging"), Serial, func() {
+	It("takes reactions from the event stream and controls the DUT through it", func(ctx SpecContext) {
+		p := simProfile(map[string]string{"vehicle.ready": "150ms"})
+		p.Probes = append(p.Probes, profile.Probe{Name: "events", Kind: profile.EventProbe})
+		b := openBench(ctx, p)
+		ev, ok := b.Probe("events")
+		Expect(ok).To(BeTrue())
+		_, err := ev.Await(ctx, 0, probe.Event("vehicle", "power_state", "state", "Running"))
+		Expect(err).NotTo(HaveOccurred(), "the probe saw the boot")
+
+		r := b.Press(ctx, "SWC_Buttons.NextBtn").UntilEvent(ctx, ev, probe.Event("music", "track_changed", "track", 1), 2*time.Second)
+		Expect(r.Err).NotTo(HaveOccurred())
+		Expect(r.Latency).To(BeNumerically(">", 0))
+		Expect(r.Sample().ReactionSource).To(Equal("user"))
+
+		mark := ev.Mark()
+		Expect(ev.Send(`{"cmd": "incoming_call"}`)).To(Succeed())
+		_, err = ev.Await(ctx, mark, probe.Event("messaging", "call_state", "state", "Ringing"))
+		Expect(err).NotTo(HaveOccurred())
+		r = b.Press(ctx, "SWC_Buttons.PhoneAnswerBtn").Until(ctx, "IVI_MessagingStatus",
+			func(f harness.Frame) bool { return f.Choice("CallState") == "Active" }, 2*time.Second)
+		Expect(r.Err).NotTo(HaveOccurred())
+		Expect(r.Latency).To(BeNumerically("<", b.Budgets["messaging.answer"].P95))
+	}, SpecTimeout(time.Minute))
+
+	It("watches a command's output", func(ctx SpecContext) {
+		p := simProfile(nil)
+		p.Probes = append(p.Probes, profile.Probe{Name: "log", Kind: profile.CommandProbe, Argv: []string{"sh", "-c", "echo 'I Telecom: call state RINGING'; sleep 30"}})
+		b := openBench(ctx, p)
+		log, ok := b.Probe("log")
+		Expect(ok).To(BeTrue())
+		o, err := log.Await(ctx, 0, probe.Line(`call state (\w+)`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(o.Line).To(ContainSubstring("RINGING"))
 	}, SpecTimeout(time.Minute))
 })

@@ -8,6 +8,7 @@ import (
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/probe"
 )
 
 // Stimulus is a press in progress: the first frame that carried it is its
@@ -155,4 +156,41 @@ func describe(f Frame) string {
 		s += v.Signal.Name + ": " + v.Format()
 	}
 	return s + ")"
+}
+
+// UntilEvent waits for the first observation of a probe, after the stimulus
+// frame, that satisfies match, and measures from the stimulus frame to the
+// observation's arrival (user-space clock: an event line carries no kernel
+// timestamp, and the sources in the sample say so).
+func (s *Stimulus) UntilEvent(ctx context.Context, p *probe.Probe, match func(probe.Observation) bool, within time.Duration) Reaction {
+	var r Reaction
+	mark := p.Mark()
+	if s.msg == nil {
+		r.Err = <-s.pressed
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	for seq := s.from; ; {
+		f, next, err := s.b.rec.next(ctx, seq)
+		if err != nil {
+			r.Err = fmt.Errorf("waited %v for the press of %s.%s: %w", within, s.msg.Name, s.sig.Name, err)
+			return r
+		}
+		seq = next
+		if !f.Own && f.ID == s.msg.ID && f.Extended == s.msg.Extended && s.sig.Raw(f.Payload()) == 1 {
+			r.Stimulus = f
+			break
+		}
+	}
+	o, err := p.Await(ctx, mark, match)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.Reaction = canbus.Received{Time: o.Time, Source: canbus.SourceUser, Interface: p.Name}
+	r.Latency = o.Time.Sub(r.Stimulus.Time)
+	r.Dropped = s.b.Dropped() - s.dropped
+	<-s.pressed
+	return r
 }
