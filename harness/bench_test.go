@@ -3,9 +3,13 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/cockpit-hil/hil/can/canlog"
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/profile"
@@ -29,6 +33,7 @@ func openBench(ctx context.Context, p *profile.Profile) *harness.Bench {
 	b, err := harness.Open(ctx, p, harness.Options{})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(b.Close)
+	harness.AttachEvidence(b, 5*time.Second, os.Getenv("HIL_EVIDENCE_DIR"))
 	return b
 }
 
@@ -160,5 +165,28 @@ var _ = Describe("probes on a bench", Label("messaging"), Serial, func() {
 		o, err := log.Await(ctx, 0, probe.Line(`call state (\w+)`))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(o.Line).To(ContainSubstring("RINGING"))
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("evidence", Label("vehicle"), Serial, func() {
+	It("renders the last seconds as a candump log that reads back, and decoded", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(map[string]string{"vehicle.ready": "150ms"}))
+		time.Sleep(300 * time.Millisecond)
+		ev := b.Evidence(time.Second)
+		Expect(ev.Frames).To(BeNumerically(">", 20), "a second of a live bus")
+		r := canlog.NewReader(strings.NewReader(ev.Log), "evidence")
+		n := 0
+		for {
+			rec, err := r.Next()
+			if err != nil {
+				Expect(err).To(MatchError(io.EOF))
+				break
+			}
+			Expect(rec.Style).To(Equal(canlog.LogStyle))
+			n++
+		}
+		Expect(n).To(Equal(ev.Frames))
+		Expect(ev.Decoded).To(ContainSubstring(":: IVI_Heartbeat(Counter: "))
+		Expect(ev.Decoded).To(ContainSubstring(":: ESP_VehicleSpeed(CRC: "))
 	}, SpecTimeout(time.Minute))
 })

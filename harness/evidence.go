@@ -1,0 +1,80 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/can/canlog"
+	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/onsi/ginkgo/v2"
+)
+
+// Evidence is the bus traffic of the last seconds: as a can-utils log that
+// canplayer, SavvyCAN and cantools open, and as decoded text.
+type Evidence struct {
+	Log     string // candump -L format
+	Decoded string // the same lines followed by " :: Message(Signal: value, ...)"
+	Frames  int
+}
+
+// Evidence renders the frames recorded in the last window.
+func (b *Bench) Evidence(window time.Duration) Evidence {
+	since := time.Now().Add(-window)
+	frames := b.rec.since(func(f *canbus.Received) bool { return !f.Time.Before(since) })
+	var log, dec strings.Builder
+	var line []byte
+	var values []candb.Value
+	for i := range frames {
+		f := &frames[i]
+		line = canlog.AppendLog(line[:0], f, 0)
+		log.Write(line)
+		dec.Write(line[:len(line)-1])
+		if m, ok := b.DB.MessageByID(f.ID, f.Extended); ok && !f.Error && !f.Remote && int(f.Len) >= m.Length {
+			values = m.Decode(f.Payload(), values[:0])
+			dec.WriteString(" :: " + describe(Frame{Received: *f, Message: m, Values: values}))
+		}
+		dec.WriteByte('\n')
+	}
+	return Evidence{Log: log.String(), Decoded: dec.String(), Frames: len(frames)}
+}
+
+// AttachEvidence makes a failing spec carry the last window of bus traffic
+// in its report, and, when dir is not empty, writes it there as
+// <spec>.log and <spec>.decoded.txt next to the JUnit report.
+func AttachEvidence(b *Bench, window time.Duration, dir string) {
+	ginkgo.DeferCleanup(func() {
+		report := ginkgo.CurrentSpecReport()
+		if !report.Failed() {
+			return
+		}
+		ev := b.Evidence(window)
+		ginkgo.AddReportEntry("bus trace (candump -L)", ev.Log, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		ginkgo.AddReportEntry("bus trace (decoded)", ev.Decoded, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		if dir != "" {
+			if err := writeEvidence(dir, report.FullText(), ev); err != nil {
+				ginkgo.AddReportEntry("evidence not written", err.Error())
+			}
+		}
+	})
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func writeEvidence(dir, spec string, ev Evidence) error {
+	name := strings.Trim(unsafeName.ReplaceAllString(spec, "_"), "_")
+	if len(name) > 120 {
+		name = name[:120]
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".log"), []byte(ev.Log), 0o644); err != nil {
+		return fmt.Errorf("write evidence: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, name+".decoded.txt"), []byte(ev.Decoded), 0o644)
+}
