@@ -300,3 +300,30 @@ func (b *Bench) SendFrame(ctx context.Context, frame string) error {
 	}
 	return b.restBus.Send(ctx, f)
 }
+
+// CycleTimes measures the intervals between n+1 consecutive frames of a
+// message, from the bus timestamps, for a cycle-time check.
+func (b *Bench) CycleTimes(ctx context.Context, message string, n int) ([]time.Duration, error) {
+	m, ok := b.DB.Message(message)
+	if !ok {
+		_, _, err := b.DB.Lookup(message, "x")
+		return nil, err
+	}
+	var out []time.Duration
+	var prev time.Time
+	for seq := b.rec.end(); len(out) < n; {
+		f, next, err := b.rec.next(ctx, seq)
+		if err != nil {
+			return out, fmt.Errorf("cycle time of %s: %d of %d intervals: %w", message, len(out), n, err)
+		}
+		seq = next
+		if f.ID != m.ID || f.Extended != m.Extended || f.Own {
+			continue
+		}
+		if !prev.IsZero() {
+			out = append(out, f.Time.Sub(prev))
+		}
+		prev = f.Time
+	}
+	return out, nil
+}

@@ -190,3 +190,32 @@ var _ = Describe("evidence", Label("vehicle"), Serial, func() {
 		Expect(ev.Decoded).To(ContainSubstring(":: ESP_VehicleSpeed(CRC: "))
 	}, SpecTimeout(time.Minute))
 })
+
+var _ = Describe("reactions that must not happen, and cycle times", Label("music"), Serial, func() {
+	It("passes when a dropped press leaves the track alone, and fails when it does not (negative control)", func(ctx SpecContext) {
+		p := simProfile(nil)
+		p.DUT.Sim.Faults = map[string]string{"music.next": "drop:100%"}
+		b := openBench(ctx, p)
+		before, _ := b.Latest("IVI_MediaStatus")
+		moved := func(f harness.Frame) bool { return f.Raw("TrackIndex") != before.Raw("TrackIndex") }
+		Expect(b.Press(ctx, "SWC_Buttons.NextBtn").NotWithin(ctx, "IVI_MediaStatus", moved, 500*time.Millisecond)).To(Succeed())
+
+		ok := openBench(ctx, simProfile(nil))
+		before, _ = ok.Latest("IVI_MediaStatus")
+		err := ok.Press(ctx, "SWC_Buttons.NextBtn").NotWithin(ctx, "IVI_MediaStatus",
+			func(f harness.Frame) bool { return f.Raw("TrackIndex") != before.Raw("TrackIndex") }, 500*time.Millisecond)
+		Expect(err).To(MatchError(MatchRegexp(`IVI_MediaStatus reacted .* after the stimulus, within the 500ms it must not: IVI_MediaStatus\(.*TrackIndex: 1`)))
+	}, SpecTimeout(time.Minute))
+
+	It("measures the heartbeat's cycle time from bus timestamps", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		ds, err := b.CycleTimes(ctx, "IVI_Heartbeat", 20)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ds).To(HaveLen(20))
+		var sum time.Duration
+		for _, d := range ds {
+			sum += d
+		}
+		Expect(sum / 20).To(BeNumerically("~", 100*time.Millisecond, 10*time.Millisecond))
+	}, SpecTimeout(time.Minute))
+})

@@ -194,3 +194,48 @@ func (s *Stimulus) UntilEvent(ctx context.Context, p *probe.Probe, match func(pr
 	<-s.pressed
 	return r
 }
+
+// NotWithin checks that no frame of message satisfying match follows the
+// stimulus within window: a reaction that must not happen (a dropped press,
+// a locked feature). It returns an error naming the frame that did.
+func (s *Stimulus) NotWithin(ctx context.Context, message string, match Match, window time.Duration) error {
+	if s.msg == nil {
+		return <-s.pressed
+	}
+	m, ok := s.b.DB.Message(message)
+	if !ok {
+		_, _, err := s.b.DB.Lookup(message, "x")
+		return err
+	}
+	var stim time.Time
+	var values []candb.Value
+	waitCtx, cancel := context.WithTimeout(ctx, window+2*time.Second)
+	defer cancel()
+	for seq := s.from; ; {
+		f, next, err := s.b.rec.next(waitCtx, seq)
+		if err != nil {
+			if stim.IsZero() {
+				return fmt.Errorf("the press of %s.%s never reached the bus: %w", s.msg.Name, s.sig.Name, err)
+			}
+			return nil
+		}
+		seq = next
+		if f.Own {
+			continue
+		}
+		switch {
+		case stim.IsZero() && f.ID == s.msg.ID && f.Extended == s.msg.Extended && s.sig.Raw(f.Payload()) == 1:
+			stim = f.Time
+		case !stim.IsZero() && f.Time.Sub(stim) > window:
+			<-s.pressed
+			return nil
+		case !stim.IsZero() && f.ID == m.ID && f.Extended == m.Extended:
+			values = m.Decode(f.Payload(), values[:0])
+			fr := Frame{Received: f, Message: m, Values: values}
+			if match(fr) {
+				<-s.pressed
+				return fmt.Errorf("%s reacted %v after the stimulus, within the %v it must not: %s", message, f.Time.Sub(stim).Round(time.Microsecond), window, describe(fr))
+			}
+		}
+	}
+}
