@@ -144,9 +144,18 @@ func onVcan(ctx context.Context, latencies, faults []string, initial ...string) 
 	r := &rig{obs: obs, send: tester.Send}
 	sim, err := gexec.Start(exec.Command(hil, args...), GinkgoWriter, GinkgoWriter)
 	Expect(err).NotTo(HaveOccurred())
-	Eventually(func() error { _, err := os.Stat(sock); return err }, 10*time.Second).Should(Succeed())
-	conn, err := net.Dial("unix", sock)
-	Expect(err).NotTo(HaveOccurred())
+	// Stop it whatever happens next: a head unit left running would answer
+	// on vcan0 in every later spec.
+	DeferCleanup(func() {
+		sim.Signal(syscall.SIGTERM)
+		Eventually(sim, 10*time.Second).Should(gexec.Exit(0))
+	})
+	DeferCleanup(obs.Close)
+	DeferCleanup(tester.Close)
+	// The socket file appears at bind, before listen: dial until it answers.
+	var conn net.Conn
+	Eventually(func() (err error) { conn, err = net.Dial("unix", sock); return err }, 10*time.Second, 20*time.Millisecond).Should(Succeed())
+	DeferCleanup(conn.Close)
 	go func() {
 		sc := bufio.NewScanner(conn)
 		for sc.Scan() {
@@ -177,6 +186,11 @@ func onVcan(ctx context.Context, latencies, faults []string, initial ...string) 
 	Expect(err).NotTo(HaveOccurred())
 	rest.Stderr = GinkgoWriter
 	Expect(rest.Start()).To(Succeed())
+	DeferCleanup(func() {
+		io.WriteString(in, "quit\n")
+		in.Close()
+		Expect(rest.Wait()).To(Succeed())
+	})
 	answers := bufio.NewScanner(outPipe)
 	var restMu sync.Mutex
 	line := func(text string) error {
@@ -201,16 +215,6 @@ func onVcan(ctx context.Context, latencies, faults []string, initial ...string) 
 		return line("press " + signal)
 	}
 	r.silence = func(m string) error { return line("silence " + m) }
-	DeferCleanup(func() {
-		io.WriteString(in, "quit\n")
-		in.Close()
-		Expect(rest.Wait()).To(Succeed())
-		conn.Close()
-		sim.Signal(syscall.SIGTERM)
-		Eventually(sim, 10*time.Second).Should(gexec.Exit(0))
-		obs.Close()
-		tester.Close()
-	})
 	return r
 }
 
