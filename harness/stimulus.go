@@ -92,6 +92,21 @@ func (r Reaction) Sample() latency.Sample {
 	return latency.Sample{Latency: r.Latency, StimulusSource: r.Stimulus.Source.String(), ReactionSource: r.Reaction.Source.String(), Dropped: r.Dropped}
 }
 
+// stimulus finds the first frame, from the press on, that carries the
+// pressed bit, and the recorder position after it.
+func (s *Stimulus) stimulus(ctx context.Context) (canbus.Received, int64, error) {
+	for seq := s.from; ; {
+		f, next, err := s.b.rec.next(ctx, seq)
+		if err != nil {
+			return f, seq, fmt.Errorf("the press of %s.%s: %w", s.msg.Name, s.sig.Name, err)
+		}
+		seq = next
+		if !f.Own && f.ID == s.msg.ID && f.Extended == s.msg.Extended && s.sig.Raw(f.Payload()) == 1 {
+			return f, seq, nil
+		}
+	}
+}
+
 // Until waits for the first frame of message, after the stimulus, that
 // satisfies match, and measures from the stimulus frame to it on the bus
 // timestamps.
@@ -103,46 +118,38 @@ func (s *Stimulus) Until(ctx context.Context, message string, match Match, withi
 	}
 	m, ok := s.b.DB.Message(message)
 	if !ok {
-		_, _, err := s.b.DB.Lookup(message, "x")
-		r.Err = err
+		_, _, r.Err = s.b.DB.Lookup(message, "x")
 		return r
 	}
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
+	stim, seq, err := s.stimulus(ctx)
+	if err != nil {
+		r.Err = fmt.Errorf("waited %v for %w", within, err)
+		return r
+	}
+	r.Stimulus = stim
 	var values []candb.Value
-	seq := s.from
-	found := false
-	var lastSeen string
+	lastSeen := "nothing"
 	for {
 		f, next, err := s.b.rec.next(ctx, seq)
 		if err != nil {
-			what := "the press of " + s.msg.Name + "." + s.sig.Name
-			if found {
-				what = fmt.Sprintf("%s matching the expectation; last seen: %s", message, lastSeen)
-			}
-			r.Err = fmt.Errorf("waited %v for %s: %w", within, what, err)
+			r.Err = fmt.Errorf("waited %v for %s matching the expectation; last seen: %s: %w", within, message, lastSeen, err)
 			return r
 		}
 		seq = next
-		if f.Own {
+		if f.Own || f.ID != m.ID || f.Extended != m.Extended {
 			continue
 		}
-		switch {
-		case !found && f.ID == s.msg.ID && f.Extended == s.msg.Extended:
-			if s.sig.Raw(f.Payload()) == 1 {
-				r.Stimulus, found = f, true
-			}
-		case found && f.ID == m.ID && f.Extended == m.Extended:
-			values = m.Decode(f.Payload(), values[:0])
-			fr := Frame{Received: f, Message: m, Values: values}
-			lastSeen = describe(fr)
-			if match(fr) {
-				r.Reaction = f
-				r.Latency = f.Time.Sub(r.Stimulus.Time)
-				r.Dropped = s.b.Dropped() - s.dropped
-				<-s.pressed
-				return r
-			}
+		values = m.Decode(f.Payload(), values[:0])
+		fr := Frame{Received: f, Message: m, Values: values}
+		lastSeen = describe(fr)
+		if match(fr) {
+			r.Reaction = f
+			r.Latency = f.Time.Sub(r.Stimulus.Time)
+			r.Dropped = s.b.Dropped() - s.dropped
+			<-s.pressed
+			return r
 		}
 	}
 }
@@ -171,18 +178,12 @@ func (s *Stimulus) UntilEvent(ctx context.Context, p *probe.Probe, match func(pr
 	}
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
-	for seq := s.from; ; {
-		f, next, err := s.b.rec.next(ctx, seq)
-		if err != nil {
-			r.Err = fmt.Errorf("waited %v for the press of %s.%s: %w", within, s.msg.Name, s.sig.Name, err)
-			return r
-		}
-		seq = next
-		if !f.Own && f.ID == s.msg.ID && f.Extended == s.msg.Extended && s.sig.Raw(f.Payload()) == 1 {
-			r.Stimulus = f
-			break
-		}
+	stim, _, err := s.stimulus(ctx)
+	if err != nil {
+		r.Err = fmt.Errorf("waited %v for %w", within, err)
+		return r
 	}
+	r.Stimulus = stim
 	o, err := p.Await(ctx, mark, match)
 	if err != nil {
 		r.Err = err
@@ -207,35 +208,28 @@ func (s *Stimulus) NotWithin(ctx context.Context, message string, match Match, w
 		_, _, err := s.b.DB.Lookup(message, "x")
 		return err
 	}
-	var stim time.Time
-	var values []candb.Value
 	waitCtx, cancel := context.WithTimeout(ctx, window+2*time.Second)
 	defer cancel()
-	for seq := s.from; ; {
+	stim, seq, err := s.stimulus(waitCtx)
+	if err != nil {
+		return fmt.Errorf("%w: it never reached the bus", err)
+	}
+	var values []candb.Value
+	for {
 		f, next, err := s.b.rec.next(waitCtx, seq)
-		if err != nil {
-			if stim.IsZero() {
-				return fmt.Errorf("the press of %s.%s never reached the bus: %w", s.msg.Name, s.sig.Name, err)
-			}
+		if err != nil || f.Time.Sub(stim.Time) > window {
+			<-s.pressed
 			return nil
 		}
 		seq = next
-		if f.Own {
+		if f.Own || f.ID != m.ID || f.Extended != m.Extended {
 			continue
 		}
-		switch {
-		case stim.IsZero() && f.ID == s.msg.ID && f.Extended == s.msg.Extended && s.sig.Raw(f.Payload()) == 1:
-			stim = f.Time
-		case !stim.IsZero() && f.Time.Sub(stim) > window:
+		values = m.Decode(f.Payload(), values[:0])
+		fr := Frame{Received: f, Message: m, Values: values}
+		if match(fr) {
 			<-s.pressed
-			return nil
-		case !stim.IsZero() && f.ID == m.ID && f.Extended == m.Extended:
-			values = m.Decode(f.Payload(), values[:0])
-			fr := Frame{Received: f, Message: m, Values: values}
-			if match(fr) {
-				<-s.pressed
-				return fmt.Errorf("%s reacted %v after the stimulus, within the %v it must not: %s", message, f.Time.Sub(stim).Round(time.Microsecond), window, describe(fr))
-			}
+			return fmt.Errorf("%s reacted %v after the stimulus, within the %v it must not: %s", message, f.Time.Sub(stim.Time).Round(time.Microsecond), window, describe(fr))
 		}
 	}
 }

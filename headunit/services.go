@@ -177,30 +177,22 @@ func (u *Unit) at(t time.Time, fn func(time.Time)) {
 func (u *Unit) buttonsChanged(now time.Time, b *ic.SWC_Buttons) {
 	prev := u.buttons
 	u.buttons = *b
-	edge := func(was, is bool) bool { return !was && is }
-	if edge(bool(prev.NextBtn()), bool(b.NextBtn())) {
-		u.track(now, KeyNext, +1)
-	}
-	if edge(bool(prev.PrevBtn()), bool(b.PrevBtn())) {
-		u.track(now, KeyPrev, -1)
-	}
-	if edge(bool(prev.PlayPauseBtn()), bool(b.PlayPauseBtn())) {
-		u.playPause(now)
-	}
-	if edge(bool(prev.MuteBtn()), bool(b.MuteBtn())) {
-		u.mute(now)
-	}
-	if edge(bool(prev.SourceBtn()), bool(b.SourceBtn())) {
-		u.nextSource(now)
-	}
-	if edge(bool(prev.VoiceBtn()), bool(b.VoiceBtn())) {
-		u.voice(now)
-	}
-	if edge(bool(prev.PhoneAnswerBtn()), bool(b.PhoneAnswerBtn())) {
-		u.answer(now)
-	}
-	if edge(bool(prev.PhoneHangupBtn()), bool(b.PhoneHangupBtn())) {
-		u.hangup(now)
+	for _, btn := range []struct {
+		bit func(*ic.SWC_Buttons) bool
+		on  func(time.Time)
+	}{
+		{func(b *ic.SWC_Buttons) bool { return bool(b.NextBtn()) }, func(t time.Time) { u.track(t, KeyNext, +1) }},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.PrevBtn()) }, func(t time.Time) { u.track(t, KeyPrev, -1) }},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.PlayPauseBtn()) }, u.playPause},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.MuteBtn()) }, u.mute},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.SourceBtn()) }, u.nextSource},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.VoiceBtn()) }, u.voice},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.PhoneAnswerBtn()) }, u.answer},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.PhoneHangupBtn()) }, u.hangup},
+	} {
+		if !btn.bit(&prev) && btn.bit(b) {
+			btn.on(now)
+		}
 	}
 	dir := 0
 	switch {
