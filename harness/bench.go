@@ -10,11 +10,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
@@ -26,6 +28,7 @@ import (
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/harness/restbus"
 	"github.com/cockpit-hil/hil/headunit"
+	"github.com/onsi/ginkgo/v2"
 )
 
 // Bench is one bench session.
@@ -33,16 +36,23 @@ type Bench struct {
 	Profile *profile.Profile
 	DB      *candb.Database
 	Budgets latency.Budgets
+	// Interface is the bus this session uses: the profile's, moved to this
+	// Ginkgo process's own interface when suites run in parallel.
+	Interface string
 
+	runDir  string // private directory: sockets, the DUT's files
 	obs     canbus.Bus
 	restBus canbus.Bus
 	rest    *restbus.Sim
 	rec     *recorder
+	runCtx  context.Context // the session's life: ends at Close
 	stop    context.CancelFunc
 	done    []chan error
-	proc    *exec.Cmd
+	dut     *probe.Probe // a process DUT's output
+	control *probe.Probe // the DUT's event stream, for control lines
 	probes  map[string]*probe.Probe
 	events  *headunit.EventServer
+	watch   atomic.Pointer[Watcher]
 }
 
 // Options tune a bench beyond its profile.
@@ -52,13 +62,17 @@ type Options struct {
 	// ObserverQueue is the observer's receive queue on the virtual bus
 	// (a small queue forces drops, for the negative control).
 	ObserverQueue int
+	// Process is the parallel process number (1-based) that picks the
+	// interface; 0 takes Ginkgo's.
+	Process int
 }
 
 // Open starts a bench session from a profile and waits until the DUT is ready.
-func Open(ctx context.Context, p *profile.Profile, o Options) (b *Bench, err error) {
-	b = &Bench{Profile: p}
+func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err error) {
+	b := &Bench{Profile: p}
 	defer func() {
 		if err != nil {
+			err = fmt.Errorf("%w%s", err, b.dutOutput())
 			b.Close()
 		}
 	}()
@@ -68,7 +82,16 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (b *Bench, err err
 	if b.Budgets, err = latency.LoadBudgets(p.Path(p.Budgets)); err != nil {
 		return nil, err
 	}
-	iface := p.Bus.Interface
+	if o.Process <= 0 {
+		o.Process = ginkgo.GinkgoParallelProcess()
+	}
+	if b.Interface, err = Isolate(p.Bus.Interface, o.Process); err != nil {
+		return nil, err
+	}
+	if b.runDir, err = os.MkdirTemp("", "hil-bench-"); err != nil {
+		return nil, fmt.Errorf("open bench: %w", err)
+	}
+	iface := b.Interface
 	if iface == "virtual" {
 		iface = fmt.Sprintf("virtual:bench-%p", b) // one session, one bus
 	}
@@ -86,7 +109,7 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (b *Bench, err err
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	b.stop = stop
+	b.runCtx, b.stop = runCtx, stop
 	capacity := o.RecorderFrames
 	if capacity <= 0 {
 		capacity = 1 << 16
@@ -96,38 +119,106 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (b *Bench, err err
 	if err := b.startDUT(runCtx, iface); err != nil {
 		return nil, err
 	}
-	if err := b.openProbes(ctx); err != nil {
+	readyCtx, cancel := context.WithTimeout(ctx, b.readyTimeout())
+	defer cancel()
+	if b.dut != nil {
+		// A DUT that exits will not become ready: stop waiting at once.
+		go func() {
+			select {
+			case <-b.dut.Done():
+				cancel()
+			case <-readyCtx.Done():
+			}
+		}()
+	}
+	if err := b.openProbes(readyCtx); err != nil {
 		return nil, err
 	}
 	if b.rest, err = restbus.Start(runCtx, b.restBus, b.DB, p.DUT.Node); err != nil {
 		return nil, err
 	}
-	return b, b.awaitReady(ctx)
+	if err := b.awaitReady(readyCtx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Isolate gives Ginkgo process n (1-based) its own interface, so parallel
+// processes share nothing: vcanK becomes vcan(K+n-1), udp:GROUP:PORT moves
+// its port by n-1, and every virtual bus is private anyway.
+func Isolate(iface string, n int) (string, error) {
+	if n <= 1 {
+		return iface, nil
+	}
+	if k, ok := strings.CutPrefix(iface, "vcan"); ok {
+		if i, err := strconv.Atoi(k); err == nil {
+			return fmt.Sprintf("vcan%d", i+n-1), nil
+		}
+	}
+	if rest, ok := strings.CutPrefix(iface, "udp:"); ok {
+		if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+			if port, err := strconv.Atoi(rest[i+1:]); err == nil {
+				return fmt.Sprintf("udp:%s:%d", rest[:i], port+n-1), nil
+			}
+		}
+	}
+	if iface == "virtual" || strings.HasPrefix(iface, "virtual:") {
+		return iface, nil
+	}
+	return "", fmt.Errorf("parallel process %d: cannot give it its own interface next to %s (use vcanN, udp:GROUP:PORT or virtual)", n, iface)
+}
+
+// expand fills the placeholders a profile may use in argv and addresses:
+// ${BUS} the session's interface, ${RUN} its private directory.
+func (b *Bench) expand(s string) string {
+	return strings.NewReplacer("${BUS}", b.Interface, "${RUN}", b.runDir).Replace(s)
+}
+
+func (b *Bench) readyTimeout() time.Duration {
+	if t := b.Profile.DUT.ReadyTimeout; t != "" {
+		if d, err := time.ParseDuration(t); err == nil {
+			return d
+		}
+	}
+	return 30 * time.Second
 }
 
 // openProbes starts the profile's event and command probes (the CAN probe
-// is the recorder). For the in-process simulator the bench serves its event
-// stream on a private Unix socket.
+// is the recorder) and the control connection to the DUT's event stream.
 func (b *Bench) openProbes(ctx context.Context) error {
 	b.probes = map[string]*probe.Probe{}
+	streams := 0
+	dutEvents := b.expand(b.Profile.DUT.Events)
+	if b.events != nil {
+		dutEvents = b.events.Addr()
+	}
+	if dutEvents != "" {
+		var err error
+		if b.control, err = dialEvents(ctx, "dut-control", dutEvents); err != nil {
+			return err
+		}
+		streams++
+	}
 	for _, pr := range b.Profile.Probes {
 		var p *probe.Probe
 		var err error
 		switch pr.Kind {
 		case profile.EventProbe:
-			addr := pr.Address
+			addr := b.expand(pr.Address)
 			if addr == "" {
-				addr = b.Profile.DUT.Events
-			}
-			if addr == "" && b.events != nil {
-				addr = b.events.Addr()
+				addr = dutEvents
 			}
 			if addr == "" {
 				return fmt.Errorf("probe %s: no event stream address (probe address or dut.events)", pr.Name)
 			}
-			p, err = probe.Events(ctx, pr.Name, addr)
+			p, err = dialEvents(ctx, pr.Name, addr)
+			streams++
 		case profile.CommandProbe:
-			p, err = probe.Command(context.Background(), pr.Name, pr.Argv)
+			argv := make([]string, len(pr.Argv))
+			for i, a := range pr.Argv {
+				argv[i] = b.expand(a)
+			}
+			p, err = probe.Command(context.Background(), pr.Name, argv)
 		default:
 			continue
 		}
@@ -138,16 +229,35 @@ func (b *Bench) openProbes(ctx context.Context) error {
 	}
 	// Connections registered before the car wakes see the boot.
 	if b.events != nil {
-		deadline := time.Now().Add(2 * time.Second)
-		for b.events.Clients() < len(b.probes) && time.Now().Before(deadline) {
+		for b.events.Clients() < streams && ctx.Err() == nil {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
 	return nil
 }
 
-// Probe returns the profile's probe of that name.
+// dialEvents connects to an event stream, retrying while the DUT starts:
+// a Unix socket's file appears at bind, before the DUT listens.
+func dialEvents(ctx context.Context, name, addr string) (*probe.Probe, error) {
+	for {
+		p, err := probe.Events(ctx, name, addr)
+		if err == nil {
+			return p, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (the DUT did not open its event stream in time)", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Probe returns the profile's probe of that name; "dut" is a process DUT's
+// own output.
 func (b *Bench) Probe(name string) (*probe.Probe, bool) {
+	if name == "dut" && b.dut != nil {
+		return b.dut, true
+	}
 	p, ok := b.probes[name]
 	return p, ok
 }
@@ -160,66 +270,117 @@ func loadDB(p *profile.Profile) (*candb.Database, error) {
 	return candb.Load(p.Path(d))
 }
 
+func (b *Bench) simSettings() (headunit.Settings, []string, error) {
+	var set headunit.Settings
+	var args []string
+	sim := b.Profile.DUT.Sim
+	set.Seed = sim.Seed
+	for _, k := range slices.Sorted(maps.Keys(sim.Latency)) {
+		if err := set.SetLatency(k + "=" + sim.Latency[k]); err != nil {
+			return set, nil, err
+		}
+		args = append(args, "--latency", k+"="+sim.Latency[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(sim.Faults)) {
+		if err := set.SetFault(k + "=" + sim.Faults[k]); err != nil {
+			return set, nil, err
+		}
+		args = append(args, "--fault", k+"="+sim.Faults[k])
+	}
+	if sim.Seed != 0 {
+		args = append(args, "--seed", strconv.FormatUint(sim.Seed, 10))
+	}
+	return set, args, nil
+}
+
 func (b *Bench) startDUT(ctx context.Context, iface string) error {
+	set, simArgs, err := b.simSettings()
+	if err != nil {
+		return err
+	}
 	switch b.Profile.DUT.Kind {
 	case profile.Simulator:
-		var set headunit.Settings
-		set.Seed = b.Profile.DUT.Sim.Seed
-		for k, v := range b.Profile.DUT.Sim.Latency {
-			if err := set.SetLatency(k + "=" + v); err != nil {
-				return err
-			}
-		}
-		for k, v := range b.Profile.DUT.Sim.Faults {
-			if err := set.SetFault(k + "=" + v); err != nil {
-				return err
-			}
-		}
 		dutBus, err := candial.Open(iface)
 		if err != nil {
 			return err
 		}
-		var opts []headunit.Option
-		if slices.ContainsFunc(b.Profile.Probes, func(p profile.Probe) bool { return p.Kind == profile.EventProbe }) {
-			dir, err := os.MkdirTemp("", "hil-bench")
-			if err != nil {
-				return err
-			}
-			if b.events, err = headunit.ListenEvents("unix:" + filepath.Join(dir, "events.sock")); err != nil {
-				return err
-			}
-			opts = append(opts, headunit.WithEvents(b.events.Publish))
+		// The in-process simulator serves its event stream privately, so
+		// controls and event probes work as on a process DUT.
+		if b.events, err = headunit.ListenEvents("unix:" + filepath.Join(b.runDir, "events.sock")); err != nil {
+			dutBus.Close()
+			return err
 		}
-		unit := headunit.New(dutBus, set, opts...)
+		unit := headunit.New(dutBus, set, headunit.WithEvents(b.events.Publish))
 		done := make(chan error, 1)
 		b.done = append(b.done, done)
 		go func() {
 			done <- unit.Run(ctx)
 			dutBus.Close()
 		}()
-		if b.events != nil {
-			served := make(chan error, 1)
-			b.done = append(b.done, served)
-			go func() { served <- b.events.Serve(ctx, unit) }()
-		}
+		served := make(chan error, 1)
+		b.done = append(b.done, served)
+		go func() { served <- b.events.Serve(ctx, unit) }()
 	case profile.Process:
-		argv := b.Profile.DUT.Argv
-		b.proc = exec.CommandContext(ctx, argv[0], argv[1:]...)
-		if err := b.proc.Start(); err != nil {
-			return fmt.Errorf("start DUT %q: %w", strings.Join(argv, " "), err)
+		argv := make([]string, 0, len(b.Profile.DUT.Argv)+len(simArgs))
+		for _, a := range b.Profile.DUT.Argv {
+			argv = append(argv, b.expand(a))
+		}
+		argv = append(argv, simArgs...)
+		argv[0] = resolveHil(argv[0])
+		if b.dut, err = probe.Command(ctx, "dut", argv); err != nil {
+			return fmt.Errorf("start DUT: %w", err)
 		}
 	}
 	return nil
 }
 
-// awaitReady waits until every *Ready signal of the DUT's messages is 1.
-func (b *Bench) awaitReady(ctx context.Context) error {
-	timeout := 30 * time.Second
-	if t := b.Profile.DUT.ReadyTimeout; t != "" {
-		timeout, _ = time.ParseDuration(t)
+// resolveHil finds the hil binary for a profile that names it: HIL_BIN,
+// this very program when it is hil, or hil on PATH.
+func resolveHil(name string) string {
+	if name != "hil" {
+		return name
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if p := os.Getenv("HIL_BIN"); p != "" {
+		return p
+	}
+	if exe, err := os.Executable(); err == nil && filepath.Base(exe) == "hil" {
+		return exe
+	}
+	return name
+}
+
+// dutOutput is the tail of a process DUT's output, for an error about it.
+func (b *Bench) dutOutput() string {
+	if b.dut == nil {
+		return ""
+	}
+	exited := ""
+	select {
+	case <-b.dut.Done():
+		exited = "; the DUT exited"
+	default:
+	}
+	lines := b.dut.Lines()
+	if len(lines) == 0 {
+		return exited + "; the DUT printed nothing"
+	}
+	if len(lines) > 20 {
+		// The first lines say why it stopped; the last say where it was.
+		lines = append(append(lines[:5:5], "..."), lines[len(lines)-15:]...)
+	}
+	return exited + "; the DUT's last output:\n  " + strings.Join(lines, "\n  ")
+}
+
+// awaitReady waits until the DUT is up: every *Ready signal of its messages
+// is 1 (ready: heartbeat, the default), or its event stream shows an event
+// (ready: event:SERVICE.EVENT[:FIELD=VALUE]).
+func (b *Bench) awaitReady(ctx context.Context) error {
+	if b.Profile.DUT.Ready == "none" {
+		return nil
+	}
+	if ev, ok := strings.CutPrefix(b.Profile.DUT.Ready, "event:"); ok {
+		return b.awaitReadyEvent(ctx, ev)
+	}
 	var readyMsgs []*candb.Message
 	for _, m := range b.DB.Messages {
 		if slices.Contains(m.Senders, b.Profile.DUT.Node) && slices.ContainsFunc(m.Signals, func(s *candb.Signal) bool { return strings.HasSuffix(s.Name, "Ready") }) {
@@ -230,12 +391,13 @@ func (b *Bench) awaitReady(ctx context.Context) error {
 		return nil
 	}
 	var values []candb.Value
-	for seq := int64(0); ; {
-		f, next, err := b.rec.next(ctx, seq)
+	c := b.rec.follow(ctx, 0)
+	defer c.close()
+	for {
+		f, err := c.next()
 		if err != nil {
-			return fmt.Errorf("wait for %s to be ready: %w", b.Profile.DUT.Node, err)
+			return fmt.Errorf("wait for %s to be ready (its heartbeat's ready bits): %w", b.Profile.DUT.Node, err)
 		}
-		seq = next
 		for _, m := range readyMsgs {
 			if f.ID != m.ID || f.Extended != m.Extended {
 				continue
@@ -254,6 +416,38 @@ func (b *Bench) awaitReady(ctx context.Context) error {
 	}
 }
 
+func (b *Bench) awaitReadyEvent(ctx context.Context, spec string) error {
+	if b.control == nil {
+		return fmt.Errorf("wait for %s to be ready: ready: event:%s needs the DUT's event stream (dut.events)", b.Profile.DUT.Node, spec)
+	}
+	match, err := readyEvent(spec)
+	if err != nil {
+		return err
+	}
+	if _, err := b.control.Await(ctx, 0, match); err != nil {
+		return fmt.Errorf("wait for %s to be ready (event %s): %w", b.Profile.DUT.Node, spec, err)
+	}
+	return nil
+}
+
+// readyEvent reads a readiness event, SERVICE.EVENT[:FIELD=VALUE] (the
+// profile has checked its form), as a match on the event stream.
+func readyEvent(spec string) (func(probe.Observation) bool, error) {
+	name, cond, _ := strings.Cut(spec, ":")
+	service, event, ok := strings.Cut(name, ".")
+	if !ok || service == "" || event == "" {
+		return nil, fmt.Errorf("ready event %q: want SERVICE.EVENT[:FIELD=VALUE], e.g. vehicle.power_state:state=Running", spec)
+	}
+	if cond == "" {
+		return probe.Event(service, event), nil
+	}
+	field, value, ok := strings.Cut(cond, "=")
+	if !ok {
+		return nil, fmt.Errorf("ready event %q: condition %q is not FIELD=VALUE", spec, cond)
+	}
+	return probe.Event(service, event, field, value), nil
+}
+
 // Close ends the session: rest-bus, DUT, observer.
 func (b *Bench) Close() error {
 	var errs []error
@@ -263,6 +457,12 @@ func (b *Bench) Close() error {
 	for _, p := range b.probes {
 		p.Close()
 	}
+	if b.control != nil {
+		b.control.Close()
+	}
+	if b.dut != nil {
+		b.dut.Close()
+	}
 	if b.stop != nil {
 		b.stop()
 	}
@@ -271,12 +471,11 @@ func (b *Bench) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	if b.proc != nil {
-		b.proc.Wait()
-	}
 	if b.events != nil {
 		b.events.Close()
-		os.RemoveAll(filepath.Dir(strings.TrimPrefix(b.events.Addr(), "unix:")))
+	}
+	if b.runDir != "" {
+		os.RemoveAll(b.runDir)
 	}
 	for _, bus := range []canbus.Bus{b.restBus, b.obs} {
 		if bus != nil {
@@ -286,44 +485,42 @@ func (b *Bench) Close() error {
 	return errors.Join(errs...)
 }
 
-// Set changes vehicle state through the rest-bus: MESSAGE.SIGNAL=VALUE.
-func (b *Bench) Set(assignments ...string) error { return b.rest.Set(assignments...) }
+// Silence stops the rest-bus sending a message, as when its ECU fails;
+// Resume starts it again with its current signals.
+func (b *Bench) Silence(message string) error { return b.rest.Silence(message) }
+
+// Resume restarts a silenced message.
+func (b *Bench) Resume(message string) error { return b.rest.Resume(b.runCtx, message) }
 
 // Dropped is how many frames the observer has lost so far.
 func (b *Bench) Dropped() uint64 { return b.obs.Stats().Dropped }
 
-// SendFrame sends one frame in cansend syntax (a one-off stimulus).
-func (b *Bench) SendFrame(ctx context.Context, frame string) error {
-	f, err := canbus.ParseFrame(frame)
-	if err != nil {
-		return err
-	}
-	return b.restBus.Send(ctx, f)
-}
-
 // CycleTimes measures the intervals between n+1 consecutive frames of a
-// message, from the bus timestamps, for a cycle-time check.
-func (b *Bench) CycleTimes(ctx context.Context, message string, n int) ([]time.Duration, error) {
+// message from now on, by their bus timestamps, for HoldCycleTime.
+func (b *Bench) CycleTimes(ctx context.Context, message string, n int) (CycleTimes, error) {
+	c := CycleTimes{Message: message}
 	m, ok := b.DB.Message(message)
 	if !ok {
 		_, _, err := b.DB.Lookup(message, "x")
-		return nil, err
+		return c, err
 	}
-	var out []time.Duration
+	c.Nominal = m.CycleTime
 	var prev time.Time
-	for seq := b.rec.end(); len(out) < n; {
-		f, next, err := b.rec.next(ctx, seq)
+	cur := b.rec.follow(ctx, b.rec.end())
+	defer cur.close()
+	for len(c.Intervals) < n {
+		f, err := cur.next()
 		if err != nil {
-			return out, fmt.Errorf("cycle time of %s: %d of %d intervals: %w", message, len(out), n, err)
+			return c, fmt.Errorf("cycle time of %s: %d of %d intervals: %w", message, len(c.Intervals), n, err)
 		}
-		seq = next
-		if f.ID != m.ID || f.Extended != m.Extended || f.Own {
+		if !isMessage(f, m) {
 			continue
 		}
 		if !prev.IsZero() {
-			out = append(out, f.Time.Sub(prev))
+			c.Intervals = append(c.Intervals, f.Time.Sub(prev))
+			c.Times = append(c.Times, f.Time)
 		}
 		prev = f.Time
 	}
-	return out, nil
+	return c, nil
 }

@@ -4,27 +4,40 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canlog"
+	ivi "github.com/cockpit-hil/hil/dbc/infotainmentcan"
 	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/internal/specs"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
 )
 
-func simProfile(latencies map[string]string) *profile.Profile {
+// loadProfile reads a shipped profile.
+func loadProfile(name string) *profile.Profile {
 	GinkgoHelper()
 	root, err := specs.ModuleRoot()
 	Expect(err).NotTo(HaveOccurred())
-	p, err := profile.Load(filepath.Join(root, "profiles", "sim.yaml"))
+	p, err := profile.Load(filepath.Join(root, "profiles", name))
 	Expect(err).NotTo(HaveOccurred())
-	p.DUT.Sim.Latency = latencies
+	return p
+}
+
+// simProfile is profiles/sim.yaml with a quick boot and the given latencies.
+func simProfile(latencies map[string]string) *profile.Profile {
+	GinkgoHelper()
+	p := loadProfile("sim.yaml")
+	p.DUT.Sim.Latency = map[string]string{"vehicle.ready": "150ms"}
+	maps.Copy(p.DUT.Sim.Latency, latencies)
 	return p
 }
 
@@ -37,14 +50,18 @@ func openBench(ctx context.Context, p *profile.Profile) *harness.Bench {
 	return b
 }
 
-// nextTrack measures one music.next reaction: the press of NextBtn until
-// IVI_MediaStatus shows the track after the one it showed before.
+// trackAfter expects IVI_MediaStatus, decoded by the generated codec, to
+// show the track after the one it shows now.
+func trackAfter(b *harness.Bench) harness.Expectation {
+	before, _ := b.Latest("IVI_MediaStatus")
+	return harness.Emits(&ivi.IVI_MediaStatus{}, HaveField("TrackIndex()", BeEquivalentTo(before.Raw("TrackIndex")+1)))
+}
+
+// nextTrack measures one music.next reaction.
 func nextTrack(b *harness.Bench) func(ctx context.Context) harness.Reaction {
 	return func(ctx context.Context) harness.Reaction {
-		before, _ := b.Latest("IVI_MediaStatus")
-		want := before.Raw("TrackIndex") + 1
-		return b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, "IVI_MediaStatus",
-			func(f harness.Frame) bool { return f.Raw("TrackIndex") == want }, 2*time.Second)
+		want := trackAfter(b)
+		return b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, want, 2*time.Second)
 	}
 }
 
@@ -72,11 +89,81 @@ var _ = Describe("a bench on the reference head unit (profiles/sim.yaml)", Label
 		))
 	}, SpecTimeout(time.Minute))
 
-	It("says what it waited for when the reaction never comes", func(ctx SpecContext) {
+	It("reports a measurement taken while the bus dropped frames as invalid (negative control)", func(ctx SpecContext) {
+		b, err := harness.Open(ctx, simProfile(nil), harness.Options{ObserverQueue: 4})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(b.Close)
+		flood, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			for flood.Err() == nil {
+				b.Send(flood, "7FF#00").Err()
+			}
+		}()
+		Eventually(b.Dropped).Should(BeNumerically(">", 0))
+		samples, err := b.Sample(ctx, "music.next", 3, nextTrack(b))
+		stop()
+		if err != nil {
+			// The press or the reaction may itself be lost: that is the
+			// same fault, reported at the sample.
+			Expect(err).To(MatchError(ContainSubstring("music.next sample")))
+			return
+		}
+		failures := InterceptGomegaFailures(func() { Expect(samples).To(harness.MeetBudget(b.Budgets)) })
+		Expect(failures).To(ConsistOf(MatchRegexp(`music\.next: measurement invalid: the bus dropped \d+ frames while it was measured`)))
+		Expect(b.Budgets.Judge("music.next", samples.Stats())).To(MatchError(latency.ErrInvalid))
+	}, SpecTimeout(time.Minute))
+
+	It("says where it got stuck and what it waited for when the reaction never comes", func(ctx SpecContext) {
 		b := openBench(ctx, simProfile(nil))
-		r := b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, "IVI_MediaStatus",
-			func(f harness.Frame) bool { return f.Raw("TrackIndex") == 99 }, 300*time.Millisecond)
-		Expect(r.Err).To(MatchError(And(ContainSubstring("IVI_MediaStatus matching"), ContainSubstring("last seen: IVI_MediaStatus(Counter: "))))
+		r := b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx,
+			harness.Emits(&ivi.IVI_MediaStatus{}, HaveField("TrackIndex()", BeEquivalentTo(99))), 300*time.Millisecond)
+		var none *harness.NoReaction
+		Expect(r.Err).To(BeAssignableToTypeOf(none))
+		Expect(r.Err.Error()).To(And(
+			MatchRegexp(`no reaction within 300ms of the press of SWC_Buttons\.NextBtn`),
+			MatchRegexp(`Got stuck at:\n +\+ *\d+\.\d+ms IVI_MediaStatus\(Counter: \d+, .*TrackIndex: 1`),
+			MatchRegexp(`Waiting for:\n +Value for field 'TrackIndex\(\)' failed to satisfy matcher`),
+		))
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("matchers that read like the requirement", Label("music"), Serial, func() {
+	It("pass a reaction within its time, and fail a late one with its latency (negative control)", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(map[string]string{"music.prev": "300ms"}))
+		Expect(b.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.ReactWithin(150*time.Millisecond, trackAfter(b)))
+
+		before, _ := b.Latest("IVI_MediaStatus")
+		back := harness.Emits("IVI_MediaStatus", harness.Signal("TrackIndex", BeNumerically("==", before.Physical("TrackIndex")-1)))
+		failures := InterceptGomegaFailures(func() {
+			Expect(b.Press(ctx, "SWC_Buttons.PrevBtn")).To(harness.ReactWithin(150*time.Millisecond, back))
+		})
+		Expect(failures).To(ConsistOf(MatchRegexp(`the press of SWC_Buttons\.PrevBtn reacted in 3\d\d\.\d+ms, more than 150ms: IVI_MediaStatus at`)))
+	}, SpecTimeout(time.Minute))
+
+	It("pass when a dropped press leaves the track alone, and fail when it does not (negative control)", func(ctx SpecContext) {
+		p := simProfile(nil)
+		p.DUT.Sim.Faults = map[string]string{"music.next": "drop:100%"}
+		b := openBench(ctx, p)
+		before, _ := b.Latest("IVI_MediaStatus")
+		moved := harness.Emits("IVI_MediaStatus", harness.Where("a track change", func(f harness.Frame) bool { return f.Raw("TrackIndex") != before.Raw("TrackIndex") }))
+		Expect(b.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(500*time.Millisecond, moved))
+
+		ok := openBench(ctx, simProfile(nil))
+		failures := InterceptGomegaFailures(func() {
+			Expect(ok.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(500*time.Millisecond, trackAfter(ok)))
+		})
+		Expect(failures).To(ConsistOf(MatchRegexp(`IVI_MediaStatus reacted .* after the press of SWC_Buttons.NextBtn, within the 500ms it must not: IVI_MediaStatus\(.*TrackIndex: 1`)))
+	}, SpecTimeout(time.Minute))
+
+	It("hold a DUT message to its cycle time, and name the worst intervals when it does not (negative control)", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		c, err := b.CycleTimes(ctx, "IVI_Heartbeat", 20)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Nominal).To(Equal(100 * time.Millisecond))
+		Expect(c).To(harness.HoldCycleTime(0.25))
+		failures := InterceptGomegaFailures(func() { Expect(c).To(harness.HoldCycleTime(0.000001)) })
+		Expect(failures).To(ConsistOf(MatchRegexp(`cycle time out of tolerance: IVI_Heartbeat: 20 intervals, min .*, nominal 100ms ±0% .*; \d+ intervals outside: \[\d`)))
 	}, SpecTimeout(time.Minute))
 })
 
@@ -104,14 +191,17 @@ var _ = Describe("continuous checks", Label("vehicle"), Serial, func() {
 		Expect(w.Stop()).To(Succeed())
 	}, SpecTimeout(time.Minute))
 
-	It("fail when the DUT's heartbeat stops (negative control: heartbeat=stop-after)", func(ctx SpecContext) {
-		p := simProfile(map[string]string{"vehicle.ready": "150ms"})
+	It("fail when the DUT's heartbeat stops, ending a wait in progress (negative control: heartbeat=stop-after)", func(ctx SpecContext) {
+		p := simProfile(nil)
 		p.DUT.Sim.Faults = map[string]string{"heartbeat": "stop-after:1500ms"}
 		b := openBench(ctx, p)
 		w := b.Watch(ctx)
-		Eventually(w.Violations, 5*time.Second).ShouldNot(BeEmpty())
-		err := w.Stop()
-		Expect(err).To(MatchError(MatchRegexp(`heartbeat: IVI_Heartbeat silent for \d+ms, more than 3 periods of 100ms`)))
+		never := harness.Emits("IVI_MediaStatus", harness.Signal("TrackIndex", BeNumerically("==", 99)))
+		start := time.Now()
+		r := b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, never, 10*time.Second)
+		Expect(time.Since(start)).To(BeNumerically("<", 5*time.Second), "the violation ends the wait")
+		Expect(r.Err).To(MatchError(MatchRegexp(`a continuous check failed: .* heartbeat: IVI_Heartbeat silent for \d+ms`)))
+		Expect(w.Stop()).To(MatchError(MatchRegexp(`heartbeat: IVI_Heartbeat silent for \d+ms, more than 3 periods of 100ms`)))
 	}, SpecTimeout(time.Minute))
 
 	It("report unknown IDs, wrong lengths and error frames with when and what", func(ctx SpecContext) {
@@ -119,7 +209,7 @@ var _ = Describe("continuous checks", Label("vehicle"), Serial, func() {
 		w := b.Watch(ctx)
 		time.Sleep(50 * time.Millisecond)
 		for _, f := range []string{"555#01", "0F8#0102", "20000040#0000000000000000"} {
-			Expect(b.SendFrame(ctx, f)).To(Succeed())
+			Expect(b.Send(ctx, f).Err()).To(Succeed())
 		}
 		Eventually(w.Violations).Should(HaveLen(3))
 		err := w.Stop()
@@ -131,9 +221,9 @@ var _ = Describe("continuous checks", Label("vehicle"), Serial, func() {
 	}, SpecTimeout(time.Minute))
 })
 
-var _ = Describe("probes on a bench", Label("messaging"), Serial, func() {
-	It("takes reactions from the event stream and controls the DUT through it", func(ctx SpecContext) {
-		p := simProfile(map[string]string{"vehicle.ready": "150ms"})
+var _ = Describe("probes and controls", Label("messaging"), Serial, func() {
+	It("take reactions from the event stream and control the DUT through it", func(ctx SpecContext) {
+		p := simProfile(nil)
 		p.Probes = append(p.Probes, profile.Probe{Name: "events", Kind: profile.EventProbe})
 		b := openBench(ctx, p)
 		ev, ok := b.Probe("events")
@@ -146,17 +236,16 @@ var _ = Describe("probes on a bench", Label("messaging"), Serial, func() {
 		Expect(r.Latency).To(BeNumerically(">", 0))
 		Expect(r.Sample().ReactionSource).To(Equal("user"))
 
-		mark := ev.Mark()
-		Expect(ev.Send(`{"cmd": "incoming_call"}`)).To(Succeed())
-		_, err = ev.Await(ctx, mark, probe.Event("messaging", "call_state", "state", "Ringing"))
-		Expect(err).NotTo(HaveOccurred())
-		r = b.Press(ctx, "SWC_Buttons.PhoneAnswerBtn").Until(ctx, "IVI_MessagingStatus",
-			func(f harness.Frame) bool { return f.Choice("CallState") == "Active" }, 2*time.Second)
+		Expect(b.Control(ctx, "incoming_call")).To(harness.ReactWithin(time.Second, harness.Emits("IVI_MessagingStatus", harness.Choice("CallState", Equal("Ringing")))))
+		Expect(b.Press(ctx, "SWC_Buttons.PhoneAnswerBtn")).To(harness.ReactWithin(b.Budgets["messaging.answer"].P95,
+			harness.Emits(&ivi.IVI_MessagingStatus{}, HaveField("CallState()", Equal(ivi.IVI_MessagingStatus_CallState_Active)))))
+		r = b.Control(ctx, "incoming_message", "from=Alice").Until(ctx, harness.Emits("IVI_MessagingStatus", harness.Signal("UnreadCount", BeNumerically("==", 1))), time.Second)
 		Expect(r.Err).NotTo(HaveOccurred())
-		Expect(r.Latency).To(BeNumerically("<", b.Budgets["messaging.answer"].P95))
+		Expect(r.Sample().StimulusSource).To(Equal("user"), "a control has no frame: its time zero is when it was issued")
+		Expect(b.Control(ctx, "start_guidance", "maneuver=Sideways").Err()).To(Succeed(), "the line was sent; the DUT answers the error on its stream")
 	}, SpecTimeout(time.Minute))
 
-	It("watches a command's output", func(ctx SpecContext) {
+	It("watch a command's output", func(ctx SpecContext) {
 		p := simProfile(nil)
 		p.Probes = append(p.Probes, profile.Probe{Name: "log", Kind: profile.CommandProbe, Argv: []string{"sh", "-c", "echo 'I Telecom: call state RINGING'; sleep 30"}})
 		b := openBench(ctx, p)
@@ -166,12 +255,61 @@ var _ = Describe("probes on a bench", Label("messaging"), Serial, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(o.Line).To(ContainSubstring("RINGING"))
 	}, SpecTimeout(time.Minute))
+
+	It("run a bench DUT's control actions as argv, with parameters, and report a failing one", func(ctx SpecContext) {
+		p := simProfile(nil)
+		p.DUT.Kind, p.DUT.Ready, p.DUT.Sim = profile.Bench, "none", profile.Sim{}
+		out := filepath.Join(GinkgoT().TempDir(), "called")
+		p.DUT.Controls = map[string][]string{
+			"incoming_message": {"sh", "-c", `printf '%s' "$1" > "$2"`, "sh", "${from}", out},
+			"broken":           {"sh", "-c", "echo no device >&2; exit 3"},
+		}
+		b := openBench(ctx, p)
+		Expect(b.Control(ctx, "incoming_message", "from=Alice").Err()).To(Succeed())
+		Expect(os.ReadFile(out)).To(Equal([]byte("Alice")))
+		Expect(b.Control(ctx, "broken").Err()).To(MatchError(And(ContainSubstring(`control broken: "sh -c echo no device >&2; exit 3": exit status 3: no device`))))
+		Expect(b.Control(ctx, "incoming_call").Err()).To(MatchError(ContainSubstring("the DUT has no event stream and the profile no dut.controls.incoming_call command")))
+	}, SpecTimeout(time.Minute))
 })
 
-var _ = Describe("evidence", Label("vehicle"), Serial, func() {
-	It("renders the last seconds as a candump log that reads back, and decoded", func(ctx SpecContext) {
-		b := openBench(ctx, simProfile(map[string]string{"vehicle.ready": "150ms"}))
-		time.Sleep(300 * time.Millisecond)
+var _ = Describe("a process DUT", Label("vehicle"), Serial, func() {
+	udpProfile := func() *profile.Profile {
+		p := loadProfile("ci-vcan.yaml")
+		p.Bus.Interface = fmt.Sprintf("udp:239.74.163.%d:%d", 1+GinkgoParallelProcess(), 20000+GinkgoRandomSeed()%20000)
+		p.DUT.Sim.Latency = map[string]string{"vehicle.ready": "150ms"}
+		specs.Hil()
+		return p
+	}
+
+	It("starts hil sim from argv, waits for an event, controls it, captures its output and stops it", func(ctx SpecContext) {
+		p := udpProfile()
+		p.DUT.Ready = "event:vehicle.power_state:state=Running"
+		b, err := harness.Open(ctx, p, harness.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(b.Control(ctx, "incoming_call")).To(harness.ReactWithin(time.Second, harness.Emits("IVI_MessagingStatus", harness.Choice("CallState", Equal("Ringing")))))
+		dut, ok := b.Probe("dut")
+		Expect(ok).To(BeTrue())
+		Expect(dut.Lines()).To(ContainElement(MatchRegexp(`hil sim: events on unix:.*events.sock`)))
+		Expect(b.Close()).To(Succeed())
+		_, err = dut.Await(ctx, 0, probe.Line(`never printed`))
+		Expect(err).To(MatchError(ContainSubstring("probe dut ended")), "the process was stopped at Close")
+	}, SpecTimeout(time.Minute))
+
+	It("fails to open with the DUT's own output when the DUT cannot start", func(ctx SpecContext) {
+		p := udpProfile()
+		p.DUT.Argv = append(p.DUT.Argv, "--no-such-flag")
+		p.DUT.ReadyTimeout = "3s"
+		_, err := harness.Open(ctx, p, harness.Options{})
+		Expect(err).To(MatchError(And(ContainSubstring("the DUT's last output"), ContainSubstring("no-such-flag"))))
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("evidence and replay", Label("vehicle"), Serial, func() {
+	It("renders the last seconds as a candump log that reads back, decoded, with the probes' lines", func(ctx SpecContext) {
+		p := simProfile(nil)
+		p.Probes = append(p.Probes, profile.Probe{Name: "events", Kind: profile.EventProbe})
+		b := openBench(ctx, p)
+		Expect(b.Press(ctx, "SWC_Buttons.NextBtn").Err()).To(Succeed())
 		ev := b.Evidence(time.Second)
 		Expect(ev.Frames).To(BeNumerically(">", 20), "a second of a live bus")
 		r := canlog.NewReader(strings.NewReader(ev.Log), "evidence")
@@ -188,34 +326,33 @@ var _ = Describe("evidence", Label("vehicle"), Serial, func() {
 		Expect(n).To(Equal(ev.Frames))
 		Expect(ev.Decoded).To(ContainSubstring(":: IVI_Heartbeat(Counter: "))
 		Expect(ev.Decoded).To(ContainSubstring(":: ESP_VehicleSpeed(CRC: "))
+		Expect(ev.Observations).To(MatchRegexp(`\(\d+\.\d{6}\) events \{.*"event":"track_changed"`))
+	}, SpecTimeout(time.Minute))
+
+	It("replays a trace with one signal replaced, CRCs made anew, and without it changes nothing", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		time.Sleep(600 * time.Millisecond)
+		trace := filepath.Join(GinkgoT().TempDir(), "drive.log")
+		Expect(os.WriteFile(trace, []byte(b.Evidence(500*time.Millisecond).Log), 0o644)).To(Succeed())
+
+		Expect(b.Replay(ctx, trace)).To(harness.NotReactWithin(700*time.Millisecond, trackAfter(b)), "the trace as recorded presses nothing")
+		Expect(b.Replay(ctx, trace, "SWC_Buttons.NextBtn=1")).To(harness.ReactWithin(150*time.Millisecond, trackAfter(b)))
+		Expect(b.Replay(ctx, trace, "SWC_Buttons.NoSuchBtn=1").Err()).To(MatchError(ContainSubstring("override")))
 	}, SpecTimeout(time.Minute))
 })
 
-var _ = Describe("reactions that must not happen, and cycle times", Label("music"), Serial, func() {
-	It("passes when a dropped press leaves the track alone, and fails when it does not (negative control)", func(ctx SpecContext) {
+var _ = Describe("a closed bench", Label("vehicle"), Serial, func() {
+	It("leaves no goroutine behind: DUT, rest-bus, recorder, probes, watcher", func(ctx SpecContext) {
+		before := gleak.Goroutines()
 		p := simProfile(nil)
-		p.DUT.Sim.Faults = map[string]string{"music.next": "drop:100%"}
-		b := openBench(ctx, p)
-		before, _ := b.Latest("IVI_MediaStatus")
-		moved := func(f harness.Frame) bool { return f.Raw("TrackIndex") != before.Raw("TrackIndex") }
-		Expect(b.Press(ctx, "SWC_Buttons.NextBtn").NotWithin(ctx, "IVI_MediaStatus", moved, 500*time.Millisecond)).To(Succeed())
-
-		ok := openBench(ctx, simProfile(nil))
-		before, _ = ok.Latest("IVI_MediaStatus")
-		err := ok.Press(ctx, "SWC_Buttons.NextBtn").NotWithin(ctx, "IVI_MediaStatus",
-			func(f harness.Frame) bool { return f.Raw("TrackIndex") != before.Raw("TrackIndex") }, 500*time.Millisecond)
-		Expect(err).To(MatchError(MatchRegexp(`IVI_MediaStatus reacted .* after the stimulus, within the 500ms it must not: IVI_MediaStatus\(.*TrackIndex: 1`)))
-	}, SpecTimeout(time.Minute))
-
-	It("measures the heartbeat's cycle time from bus timestamps", func(ctx SpecContext) {
-		b := openBench(ctx, simProfile(nil))
-		ds, err := b.CycleTimes(ctx, "IVI_Heartbeat", 20)
+		p.Probes = append(p.Probes, profile.Probe{Name: "events", Kind: profile.EventProbe},
+			profile.Probe{Name: "log", Kind: profile.CommandProbe, Argv: []string{"sh", "-c", "echo up; sleep 30"}})
+		b, err := harness.Open(ctx, p, harness.Options{})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(ds).To(HaveLen(20))
-		var sum time.Duration
-		for _, d := range ds {
-			sum += d
-		}
-		Expect(sum / 20).To(BeNumerically("~", 100*time.Millisecond, 10*time.Millisecond))
+		w := b.Watch(ctx)
+		Expect(b.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.ReactWithin(150*time.Millisecond, trackAfter(b)))
+		Expect(w.Stop()).To(Succeed())
+		Expect(b.Close()).To(Succeed())
+		Eventually(gleak.Goroutines).ShouldNot(gleak.HaveLeaked(before))
 	}, SpecTimeout(time.Minute))
 })

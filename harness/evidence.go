@@ -2,15 +2,18 @@ package harness
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/can/canlog"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/onsi/ginkgo/v2"
 )
 
@@ -20,6 +23,9 @@ type Evidence struct {
 	Log     string // candump -L format
 	Decoded string // the same lines followed by " :: Message(Signal: value, ...)"
 	Frames  int
+	// Observations are the probes' lines of the window, oldest first:
+	// "(1700000000.123456) probe line".
+	Observations string
 }
 
 // Evidence renders the frames recorded in the last window.
@@ -40,7 +46,23 @@ func (b *Bench) Evidence(window time.Duration) Evidence {
 		}
 		dec.WriteByte('\n')
 	}
-	return Evidence{Log: log.String(), Decoded: dec.String(), Frames: len(frames)}
+	return Evidence{Log: log.String(), Decoded: dec.String(), Frames: len(frames), Observations: b.observations(since)}
+}
+
+func (b *Bench) observations(since time.Time) string {
+	var all []probe.Observation
+	for _, name := range slices.Sorted(maps.Keys(b.probes)) {
+		all = append(all, b.probes[name].Since(since)...)
+	}
+	if b.dut != nil {
+		all = append(all, b.dut.Since(since)...)
+	}
+	slices.SortStableFunc(all, func(a, c probe.Observation) int { return a.Time.Compare(c.Time) })
+	var out strings.Builder
+	for _, o := range all {
+		fmt.Fprintf(&out, "(%d.%06d) %s %s\n", o.Time.Unix(), o.Time.Nanosecond()/1000, o.Probe, o.Line)
+	}
+	return out.String()
 }
 
 // AttachEvidence makes a failing spec carry the last window of bus traffic
@@ -55,6 +77,9 @@ func AttachEvidence(b *Bench, window time.Duration, dir string) {
 		ev := b.Evidence(window)
 		ginkgo.AddReportEntry("bus trace (candump -L)", ev.Log, ginkgo.ReportEntryVisibilityFailureOrVerbose)
 		ginkgo.AddReportEntry("bus trace (decoded)", ev.Decoded, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		if ev.Observations != "" {
+			ginkgo.AddReportEntry("probe observations", ev.Observations, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		}
 		if dir != "" {
 			if err := writeEvidence(dir, report.FullText(), ev); err != nil {
 				ginkgo.AddReportEntry("evidence not written", err.Error())
@@ -76,5 +101,14 @@ func writeEvidence(dir, spec string, ev Evidence) error {
 	if err := os.WriteFile(filepath.Join(dir, name+".log"), []byte(ev.Log), 0o644); err != nil {
 		return fmt.Errorf("write evidence: %w", err)
 	}
-	return os.WriteFile(filepath.Join(dir, name+".decoded.txt"), []byte(ev.Decoded), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, name+".decoded.txt"), []byte(ev.Decoded), 0o644); err != nil {
+		return fmt.Errorf("write evidence: %w", err)
+	}
+	if ev.Observations == "" {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".probes.txt"), []byte(ev.Observations), 0o644); err != nil {
+		return fmt.Errorf("write evidence: %w", err)
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ type recorder struct {
 	first  int64             // sequence number of frames[start]
 	start  int
 	n      int
+	ticks  uint64 // wake-ups without a frame, for waiters that keep time
 	closed bool
 	err    error
 }
@@ -31,52 +32,44 @@ func newRecorder(capacity int) *recorder {
 func (r *recorder) run(ctx context.Context, bus canbus.Bus) {
 	for {
 		f, err := bus.Receive(ctx)
-		r.mu.Lock()
 		if err != nil {
+			r.mu.Lock()
 			r.closed, r.err = true, err
 			r.cond.Broadcast()
 			r.mu.Unlock()
 			return
 		}
-		if r.n < len(r.frames) {
-			r.frames[(r.start+r.n)%len(r.frames)] = f
-			r.n++
-		} else {
-			r.frames[r.start] = f
-			r.start = (r.start + 1) % len(r.frames)
-			r.first++
-		}
-		r.cond.Broadcast()
-		r.mu.Unlock()
+		r.add(&f)
 	}
 }
 
-// next returns the frame with sequence number seq (waiting for it), and the
-// sequence number to ask for next. Frames already overwritten are skipped.
-func (r *recorder) next(ctx context.Context, seq int64) (canbus.Received, int64, error) {
-	stop := context.AfterFunc(ctx, func() {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
-	})
-	defer stop()
+// add records one frame and wakes the waiters.
+func (r *recorder) add(f *canbus.Received) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for {
-		if seq < r.first {
-			seq = r.first
-		}
-		if seq < r.first+int64(r.n) {
-			return r.frames[(r.start+int(seq-r.first))%len(r.frames)], seq + 1, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return canbus.Received{}, seq, err
-		}
-		if r.closed {
-			return canbus.Received{}, seq, r.err
-		}
-		r.cond.Wait()
+	if r.n < len(r.frames) {
+		r.frames[(r.start+r.n)%len(r.frames)] = *f
+		r.n++
+	} else {
+		r.frames[r.start] = *f
+		r.start = (r.start + 1) % len(r.frames)
+		r.first++
 	}
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+func (r *recorder) wake() {
+	r.mu.Lock()
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+// tick wakes the waiters without a frame, so a cursor's nextOrTick returns.
+func (r *recorder) tick() {
+	r.mu.Lock()
+	r.ticks++
+	r.cond.Broadcast()
+	r.mu.Unlock()
 }
 
 // end is the sequence number the next recorded frame will get.
@@ -86,7 +79,7 @@ func (r *recorder) end() int64 {
 	return r.first + int64(r.n)
 }
 
-// last returns copies of the frames recorded since t0 (oldest first).
+// since returns copies of the recorded frames that keep accepts, oldest first.
 func (r *recorder) since(keep func(*canbus.Received) bool) []canbus.Received {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -98,4 +91,81 @@ func (r *recorder) since(keep func(*canbus.Received) bool) []canbus.Received {
 		}
 	}
 	return out
+}
+
+// cursorBatch is how many frames a cursor copies per lock: waiters that
+// read one frame per lock would contend with the recorder at 8,000 frames/s.
+const cursorBatch = 64
+
+// cursor reads the recording forward from a sequence number. Frames
+// already overwritten are skipped. It watches its context once, not per
+// frame.
+type cursor struct {
+	r    *recorder
+	ctx  context.Context
+	seq  int64 // sequence number of the next frame to copy from the ring
+	buf  []canbus.Received
+	pos  int
+	tick uint64
+	stop func() bool
+}
+
+func (r *recorder) follow(ctx context.Context, from int64) *cursor {
+	c := &cursor{r: r, ctx: ctx, seq: from, buf: make([]canbus.Received, 0, cursorBatch)}
+	c.stop = context.AfterFunc(ctx, r.wake)
+	r.mu.Lock()
+	c.tick = r.ticks
+	r.mu.Unlock()
+	return c
+}
+
+func (c *cursor) close() { c.stop() }
+
+// position is the sequence number of the frame next returns next.
+func (c *cursor) position() int64 { return c.seq - int64(len(c.buf)-c.pos) }
+
+// next returns the next frame, waiting for it.
+func (c *cursor) next() (*canbus.Received, error) {
+	f, _, err := c.await(false)
+	return f, err
+}
+
+// nextOrTick returns the next frame, or ticked when the recorder ticked
+// before one came.
+func (c *cursor) nextOrTick() (f *canbus.Received, ticked bool, err error) {
+	return c.await(true)
+}
+
+func (c *cursor) await(ticks bool) (*canbus.Received, bool, error) {
+	if c.pos < len(c.buf) {
+		c.pos++
+		return &c.buf[c.pos-1], false, nil
+	}
+	r := c.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		if c.seq < r.first {
+			c.seq = r.first
+		}
+		if avail := r.first + int64(r.n) - c.seq; avail > 0 {
+			c.buf, c.pos = c.buf[:0], 1
+			for i := int64(0); i < min(avail, cursorBatch); i++ {
+				c.buf = append(c.buf, r.frames[(r.start+int(c.seq-r.first))%len(r.frames)])
+				c.seq++
+			}
+			return &c.buf[0], false, nil
+		}
+		if err := c.ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		if r.closed {
+			return nil, false, r.err
+		}
+		if ticks && r.ticks != c.tick {
+			c.tick = r.ticks
+			return nil, true, nil
+		}
+		r.cond.Wait()
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega/gmeasure"
-	"github.com/onsi/gomega/types"
 )
 
 // Samples are the measurements of one reaction key.
@@ -52,31 +51,4 @@ func (b *Bench) Latest(message string) (Frame, bool) {
 	}
 	f := frames[len(frames)-1]
 	return Frame{Received: f, Message: m, Values: m.Decode(f.Payload(), []candb.Value(nil))}, true
-}
-
-// MeetBudget matches Samples that meet their key's budget: p95 and max. A
-// failure names the key, the measured figures and the budget; samples taken
-// while the bus dropped frames fail as invalid.
-func MeetBudget(budgets latency.Budgets) types.GomegaMatcher { return &budgetMatcher{budgets: budgets} }
-
-type budgetMatcher struct {
-	budgets latency.Budgets
-	err     error
-}
-
-func (m *budgetMatcher) Match(actual any) (bool, error) {
-	s, ok := actual.(Samples)
-	if !ok {
-		return false, fmt.Errorf("MeetBudget wants harness.Samples, got %T", actual)
-	}
-	m.err = m.budgets.Judge(s.Key, s.Stats())
-	return m.err == nil, nil
-}
-
-func (m *budgetMatcher) FailureMessage(actual any) string {
-	return fmt.Sprintf("latency budget missed: %v", m.err)
-}
-
-func (m *budgetMatcher) NegatedFailureMessage(actual any) string {
-	return fmt.Sprintf("expected %v to miss its budget, but it met it", actual)
 }

@@ -2,7 +2,12 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
@@ -11,72 +16,189 @@ import (
 	"github.com/cockpit-hil/hil/harness/probe"
 )
 
-// Stimulus is a press in progress: the first frame that carried it is its
-// time zero.
+// Stimulus is something the bench did to the DUT: a press, a change of
+// vehicle state, a one-off frame, a replayed trace or a control action. Its
+// time zero is the bus timestamp of the first frame that carried it, or, for
+// a control action that has no frame, the moment it was issued.
 type Stimulus struct {
 	b       *Bench
-	msg     *candb.Message
-	sig     *candb.Signal
-	from    int64 // recorder position when the press began
-	dropped uint64
-	pressed chan error
+	ctx     context.Context
+	what    string
+	from    int64  // recorder position when the stimulus began
+	dropped uint64 // observer drops when it began
+	// carried recognises the frame that carries the stimulus; nil means the
+	// stimulus has no frame and issued is its time zero.
+	carried func(*canbus.Received) bool
+	issued  canbus.Received
+
+	done    chan error // the action's end (a press's release)
+	once    sync.Once
+	doneErr error
 }
+
+func (b *Bench) stimulus(ctx context.Context, what string) *Stimulus {
+	return &Stimulus{b: b, ctx: ctx, what: what, from: b.rec.end(), dropped: b.Dropped(), done: make(chan error, 1)}
+}
+
+// failed is a stimulus that could not be given.
+func (s *Stimulus) failed(err error) *Stimulus {
+	s.done <- err
+	return s
+}
+
+// Err waits until the stimulus has been given (a press released, a trace
+// played) and says whether that failed.
+func (s *Stimulus) Err() error {
+	s.once.Do(func() { s.doneErr = <-s.done })
+	return s.doneErr
+}
+
+func (s *Stimulus) String() string { return s.what }
 
 // Press presses MESSAGE.SIGNAL as the steering-wheel controller does (the
 // bit set for three cycles, then released) and returns at once.
 func (b *Bench) Press(ctx context.Context, signal string) *Stimulus {
-	s := &Stimulus{b: b, from: b.rec.end(), dropped: b.Dropped(), pressed: make(chan error, 1)}
-	msg, sig, _, err := candb.ParseAssignment(signal + "=1")
-	if err == nil {
-		s.msg, s.sig, err = b.DB.Lookup(msg, sig)
+	return b.Hold(ctx, signal, 0)
+}
+
+// Hold holds MESSAGE.SIGNAL down for d (three cycles when d is 0), then
+// releases it; it returns at once.
+func (b *Bench) Hold(ctx context.Context, signal string, d time.Duration) *Stimulus {
+	s := b.stimulus(ctx, "the press of "+signal)
+	if d > 0 {
+		s.what = fmt.Sprintf("holding %s for %v", signal, d)
 	}
+	m, sig, err := b.lookup(signal + "=1")
 	if err != nil {
-		s.pressed <- err
-		return s
+		return s.failed(err)
 	}
-	go func() { s.pressed <- b.rest.Press(ctx, signal, 0) }()
+	s.carried = func(f *canbus.Received) bool { return isMessage(f, m) && sig.Raw(f.Payload()) == 1 }
+	go func() { s.done <- b.rest.Press(ctx, signal, d) }()
 	return s
 }
 
-// Match is a predicate on a decoded frame, by signal name.
-type Match func(Frame) bool
-
-// Frame is a decoded frame with access by signal name.
-type Frame struct {
-	canbus.Received
-	Message *candb.Message
-	Values  []candb.Value
+// Change sets vehicle state (MESSAGE.SIGNAL=VALUE...) through the rest-bus;
+// its time zero is the first frame that carries every new value of its
+// message.
+func (b *Bench) Change(ctx context.Context, assignments ...string) *Stimulus {
+	s := b.stimulus(ctx, "setting "+strings.Join(assignments, ", "))
+	type want struct {
+		sig *candb.Signal
+		raw uint64
+	}
+	var m *candb.Message
+	var wants []want
+	for _, a := range assignments {
+		am, sig, err := b.lookup(a)
+		if err != nil {
+			return s.failed(err)
+		}
+		if m != nil && am != m {
+			return s.failed(fmt.Errorf("%s: one stimulus changes one message (%s), not %s too", a, m.Name, am.Name))
+		}
+		_, _, val, _ := candb.ParseAssignment(a)
+		raw, err := sig.Encode(val)
+		if err != nil {
+			return s.failed(err)
+		}
+		m = am
+		wants = append(wants, want{sig, raw})
+	}
+	if m == nil {
+		return s.failed(fmt.Errorf("change: no assignment"))
+	}
+	s.carried = func(f *canbus.Received) bool {
+		if !isMessage(f, m) {
+			return false
+		}
+		for _, w := range wants {
+			if w.sig.Raw(f.Payload()) != w.raw {
+				return false
+			}
+		}
+		return true
+	}
+	s.done <- b.rest.Set(assignments...)
+	return s
 }
 
-// Raw returns a signal's raw value (0 when the frame does not carry it).
-func (f Frame) Raw(signal string) uint64 {
-	for _, v := range f.Values {
-		if v.Signal.Name == signal {
-			return v.Raw
-		}
+// Set changes vehicle state through the rest-bus: MESSAGE.SIGNAL=VALUE.
+// The next cycle of each message carries it.
+func (b *Bench) Set(assignments ...string) error { return b.rest.Set(assignments...) }
+
+// Send sends one frame in cansend syntax, a one-off stimulus.
+func (b *Bench) Send(ctx context.Context, frame string) *Stimulus {
+	s := b.stimulus(ctx, "the frame "+frame)
+	f, err := canbus.ParseFrame(frame)
+	if err != nil {
+		return s.failed(err)
 	}
-	return 0
+	s.carried = func(r *canbus.Received) bool {
+		return r.ID == f.ID && r.Extended == f.Extended && r.Len == f.Len && r.Data == f.Data
+	}
+	s.done <- b.restBus.Send(ctx, f)
+	return s
 }
 
-// Physical returns a signal's physical value.
-func (f Frame) Physical(signal string) float64 {
-	for _, v := range f.Values {
-		if v.Signal.Name == signal {
-			return v.Physical
+// Control carries out an action that no CAN frame causes (an incoming call,
+// an incoming message): a bench DUT runs the profile's argv for it, with
+// ${KEY} replaced by the KEY=VALUE params; a simulator or process DUT gets
+// it as a control line on its event stream. Its time zero is the moment it
+// was issued, on the user-space clock, and its samples say so.
+func (b *Bench) Control(ctx context.Context, action string, params ...string) *Stimulus {
+	s := b.stimulus(ctx, "the control "+strings.Join(append([]string{action}, params...), " "))
+	kv := map[string]string{}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			return s.failed(fmt.Errorf("control %s: parameter %q is not KEY=VALUE", action, p))
+		}
+		kv[k] = v
+	}
+	s.issued = canbus.Received{Time: time.Now(), Source: canbus.SourceUser, Interface: "control"}
+	if argv, ok := b.Profile.DUT.Controls[action]; ok {
+		args := make([]string, len(argv))
+		for i, a := range argv {
+			args[i] = b.expand(a)
+			for k, v := range kv {
+				args[i] = strings.ReplaceAll(args[i], "${"+k+"}", v)
+			}
+		}
+		s.issued.Time = time.Now()
+		out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("control %s: %q: %w: %s", action, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+		s.done <- err
+		return s
+	}
+	if b.control == nil {
+		return s.failed(fmt.Errorf("control %s: the DUT has no event stream and the profile no dut.controls.%s command", action, action))
+	}
+	cmd := map[string]any{"cmd": action}
+	for k, v := range kv {
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			cmd[k] = n
+		} else {
+			cmd[k] = v
 		}
 	}
-	return 0
+	line, _ := json.Marshal(cmd)
+	s.issued.Time = time.Now()
+	s.done <- b.control.Send(string(line))
+	return s
 }
 
-// Choice returns a signal's value-table name.
-func (f Frame) Choice(signal string) string {
-	for _, v := range f.Values {
-		if v.Signal.Name == signal {
-			name, _ := v.Choice()
-			return name
-		}
+func (b *Bench) lookup(assignment string) (*candb.Message, *candb.Signal, error) {
+	msg, sig, _, err := candb.ParseAssignment(assignment)
+	if err != nil {
+		return nil, nil, err
 	}
-	return ""
+	return b.DB.Lookup(msg, sig)
+}
+
+func isMessage(f *canbus.Received, m *candb.Message) bool {
+	return !f.Own && !f.Error && f.ID == m.ID && f.Extended == m.Extended
 }
 
 // Reaction is one stimulus-to-reaction measurement.
@@ -89,147 +211,219 @@ type Reaction struct {
 
 // Sample turns the reaction into a latency sample.
 func (r Reaction) Sample() latency.Sample {
-	return latency.Sample{Latency: r.Latency, StimulusSource: r.Stimulus.Source.String(), ReactionSource: r.Reaction.Source.String(), Dropped: r.Dropped}
+	return latency.Sample{Latency: r.Latency, StimulusSource: r.Stimulus.Source.String(), ReactionSource: r.Reaction.Source.String(), Dropped: r.Dropped, At: r.Stimulus.Time}
 }
 
-// stimulus finds the first frame, from the press on, that carries the
-// pressed bit, and the recorder position after it.
-func (s *Stimulus) stimulus(ctx context.Context) (canbus.Received, int64, error) {
-	for seq := s.from; ; {
-		f, next, err := s.b.rec.next(ctx, seq)
+// zero finds the stimulus's time zero and returns a cursor just after it;
+// the caller closes the cursor.
+func (s *Stimulus) zero(ctx context.Context) (canbus.Received, *cursor, error) {
+	c := s.b.rec.follow(ctx, s.from)
+	if s.carried == nil {
+		if err := s.Err(); err != nil {
+			c.close()
+			return s.issued, nil, err
+		}
+		return s.issued, c, nil
+	}
+	for {
+		f, err := c.next()
 		if err != nil {
-			return f, seq, fmt.Errorf("the press of %s.%s: %w", s.msg.Name, s.sig.Name, err)
+			c.close()
+			if derr := s.Err(); derr != nil {
+				err = derr
+			}
+			return canbus.Received{}, nil, fmt.Errorf("%s never reached the bus: %w", s.what, err)
 		}
-		seq = next
-		if !f.Own && f.ID == s.msg.ID && f.Extended == s.msg.Extended && s.sig.Raw(f.Payload()) == 1 {
-			return f, seq, nil
+		if s.carried(f) {
+			return *f, c, nil
 		}
 	}
 }
 
-// Until waits for the first frame of message, after the stimulus, that
-// satisfies match, and measures from the stimulus frame to it on the bus
-// timestamps.
-func (s *Stimulus) Until(ctx context.Context, message string, match Match, within time.Duration) Reaction {
+// Until waits up to within for the first frame after the stimulus that
+// meets the expectation, and measures from the stimulus to it on the bus
+// timestamps. When none comes, the error shows the last frames of the
+// message ("Got stuck at") and what was expected ("Waiting for").
+func (s *Stimulus) Until(ctx context.Context, exp Expectation, within time.Duration) Reaction {
 	var r Reaction
-	if s.msg == nil {
-		r.Err = <-s.pressed
-		return r
-	}
-	m, ok := s.b.DB.Message(message)
-	if !ok {
-		_, _, r.Err = s.b.DB.Lookup(message, "x")
+	m, err := exp.resolve(s.b.DB)
+	if err != nil {
+		r.Err = err
+		s.Err()
 		return r
 	}
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
-	stim, seq, err := s.stimulus(ctx)
+	stim, c, err := s.zero(ctx)
 	if err != nil {
-		r.Err = fmt.Errorf("waited %v for %w", within, err)
+		r.Err = fmt.Errorf("waited %v: %w", within, err)
 		return r
 	}
+	defer c.close()
 	r.Stimulus = stim
-	var values []candb.Value
-	lastSeen := "nothing"
+	var stuck stuckAt
+	var last any
 	for {
-		f, next, err := s.b.rec.next(ctx, seq)
+		f, err := c.next()
 		if err != nil {
-			r.Err = fmt.Errorf("waited %v for %s matching the expectation; last seen: %s: %w", within, message, lastSeen, err)
+			s.Err()
+			r.Err = &NoReaction{Stimulus: s.what, At: stim, Within: within, Expected: exp, Stuck: stuck.lines(), Waiting: exp.waitingFor(last), cause: err}
 			return r
 		}
-		seq = next
-		if f.Own || f.ID != m.ID || f.Extended != m.Extended {
+		if v := s.b.violation(); v != nil {
+			s.Err()
+			r.Err = fmt.Errorf("waiting for %s after %s: a continuous check failed: %v", exp, s.what, v)
+			return r
+		}
+		if !isMessage(f, m) || int(f.Len) < m.Length {
 			continue
 		}
-		values = m.Decode(f.Payload(), values[:0])
-		fr := Frame{Received: f, Message: m, Values: values}
-		lastSeen = describe(fr)
-		if match(fr) {
-			r.Reaction = f
-			r.Latency = f.Time.Sub(r.Stimulus.Time)
+		actual := exp.actual(f, m)
+		last = actual
+		stuck.add(f.Time.Sub(stim.Time), f, m)
+		if ok, _ := exp.matcher.Match(actual); ok {
+			r.Reaction = *f
+			r.Latency = f.Time.Sub(stim.Time)
 			r.Dropped = s.b.Dropped() - s.dropped
-			<-s.pressed
+			if err := s.Err(); err != nil {
+				r.Err = err
+			}
 			return r
 		}
 	}
+}
+
+// NoReaction is the error of a reaction that did not come in time.
+type NoReaction struct {
+	Stimulus string
+	At       canbus.Received
+	Within   time.Duration
+	Expected Expectation
+	Stuck    []string // the last frames of the expected message, decoded
+	Waiting  string
+	cause    error
+}
+
+func (e *NoReaction) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "no reaction within %v of %s (stimulus frame at %s, %s clock)\n", e.Within, e.Stimulus, e.At.Time.Format("15:04:05.000000"), e.At.Source)
+	b.WriteString("Got stuck at:\n")
+	if len(e.Stuck) == 0 {
+		fmt.Fprintf(&b, "    no %s frame after the stimulus\n", e.Expected.message)
+	}
+	for _, l := range e.Stuck {
+		b.WriteString("    " + l + "\n")
+	}
+	b.WriteString("Waiting for:\n    " + strings.ReplaceAll(e.Waiting, "\n", "\n    "))
+	return b.String()
+}
+
+func (e *NoReaction) Unwrap() error { return e.cause }
+
+// stuckAt keeps the last few frames a waiter saw, decoded only when the
+// wait fails: describing every frame would cost more than matching it.
+type stuckAt struct {
+	seen [stuckLines]struct {
+		after time.Duration
+		f     canbus.Received
+		m     *candb.Message
+	}
+	n int
+}
+
+const stuckLines = 3
+
+func (s *stuckAt) add(after time.Duration, f *canbus.Received, m *candb.Message) {
+	e := &s.seen[s.n%stuckLines]
+	e.after, e.f, e.m = after, *f, m
+	s.n++
+}
+
+func (s *stuckAt) lines() []string {
+	var out []string
+	for i := max(0, s.n-stuckLines); i < s.n; i++ {
+		e := &s.seen[i%stuckLines]
+		out = append(out, fmt.Sprintf("%+9.3fms %s", float64(e.after)/float64(time.Millisecond), describeFrame(&e.f, e.m)))
+	}
+	return out
+}
+
+func describeFrame(f *canbus.Received, m *candb.Message) string {
+	return describe(Frame{Received: *f, Message: m, Values: m.Decode(f.Payload(), nil)})
 }
 
 func describe(f Frame) string {
-	s := f.Message.Name + "("
+	var b strings.Builder
+	b.WriteString(f.Message.Name + "(")
 	for i, v := range f.Values {
 		if i > 0 {
-			s += ", "
+			b.WriteString(", ")
 		}
-		s += v.Signal.Name + ": " + v.Format()
+		b.WriteString(v.Signal.Name + ": " + v.Format())
 	}
-	return s + ")"
+	b.WriteString(")")
+	return b.String()
 }
 
-// UntilEvent waits for the first observation of a probe, after the stimulus
-// frame, that satisfies match, and measures from the stimulus frame to the
-// observation's arrival (user-space clock: an event line carries no kernel
-// timestamp, and the sources in the sample say so).
+// UntilEvent waits for the first observation of a probe, after the stimulus,
+// that satisfies match, and measures from the stimulus to the observation's
+// arrival (user-space clock: an event line carries no kernel timestamp, and
+// the sources in the sample say so).
 func (s *Stimulus) UntilEvent(ctx context.Context, p *probe.Probe, match func(probe.Observation) bool, within time.Duration) Reaction {
 	var r Reaction
 	mark := p.Mark()
-	if s.msg == nil {
-		r.Err = <-s.pressed
-		return r
-	}
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
-	stim, _, err := s.stimulus(ctx)
+	stim, c, err := s.zero(ctx)
 	if err != nil {
-		r.Err = fmt.Errorf("waited %v for %w", within, err)
+		r.Err = fmt.Errorf("waited %v: %w", within, err)
 		return r
 	}
+	c.close()
 	r.Stimulus = stim
 	o, err := p.Await(ctx, mark, match)
 	if err != nil {
-		r.Err = err
+		s.Err()
+		r.Err = fmt.Errorf("no reaction within %v of %s: %w", within, s.what, err)
 		return r
 	}
 	r.Reaction = canbus.Received{Time: o.Time, Source: canbus.SourceUser, Interface: p.Name}
 	r.Latency = o.Time.Sub(r.Stimulus.Time)
 	r.Dropped = s.b.Dropped() - s.dropped
-	<-s.pressed
+	if err := s.Err(); err != nil {
+		r.Err = err
+	}
 	return r
 }
 
-// NotWithin checks that no frame of message satisfying match follows the
+// NotWithin checks that no frame meeting the expectation follows the
 // stimulus within window: a reaction that must not happen (a dropped press,
-// a locked feature). It returns an error naming the frame that did.
-func (s *Stimulus) NotWithin(ctx context.Context, message string, match Match, window time.Duration) error {
-	if s.msg == nil {
-		return <-s.pressed
-	}
-	m, ok := s.b.DB.Message(message)
-	if !ok {
-		_, _, err := s.b.DB.Lookup(message, "x")
+// a locked feature). The error names the frame that did.
+func (s *Stimulus) NotWithin(ctx context.Context, exp Expectation, window time.Duration) error {
+	m, err := exp.resolve(s.b.DB)
+	if err != nil {
+		s.Err()
 		return err
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, window+2*time.Second)
 	defer cancel()
-	stim, seq, err := s.stimulus(waitCtx)
+	stim, c, err := s.zero(waitCtx)
 	if err != nil {
-		return fmt.Errorf("%w: it never reached the bus", err)
+		return err
 	}
-	var values []candb.Value
+	defer c.close()
 	for {
-		f, next, err := s.b.rec.next(waitCtx, seq)
+		f, err := c.next()
 		if err != nil || f.Time.Sub(stim.Time) > window {
-			<-s.pressed
-			return nil
+			return s.Err()
 		}
-		seq = next
-		if f.Own || f.ID != m.ID || f.Extended != m.Extended {
+		if !isMessage(f, m) || int(f.Len) < m.Length {
 			continue
 		}
-		values = m.Decode(f.Payload(), values[:0])
-		fr := Frame{Received: f, Message: m, Values: values}
-		if match(fr) {
-			<-s.pressed
-			return fmt.Errorf("%s reacted %v after the stimulus, within the %v it must not: %s", message, f.Time.Sub(stim.Time).Round(time.Microsecond), window, describe(fr))
+		if ok, _ := exp.matcher.Match(exp.actual(f, m)); ok {
+			s.Err()
+			return fmt.Errorf("%s reacted %v after %s, within the %v it must not: %s",
+				m.Name, f.Time.Sub(stim.Time).Round(time.Microsecond), s.what, window, describeFrame(f, m))
 		}
 	}
 }

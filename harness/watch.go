@@ -41,6 +41,7 @@ type Watcher struct {
 func (b *Bench) Watch(ctx context.Context) *Watcher {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Watcher{b: b, cancel: cancel, done: make(chan struct{})}
+	b.watch.Store(w)
 	go w.run(ctx)
 	return w
 }
@@ -66,24 +67,41 @@ func (w *Watcher) run(ctx context.Context) {
 			cyclic = append(cyclic, &watched{m: m, last: start})
 		}
 	}
+	// The silence checks run on every tick of the recorder as well as on
+	// frames, so a silent bus is noticed too.
 	const tick = 20 * time.Millisecond
-	seq := b.rec.end()
+	ticking := make(chan struct{})
+	defer func() { <-ticking }()
+	go func() {
+		defer close(ticking)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				b.rec.tick()
+			}
+		}
+	}()
+	cur := b.rec.follow(ctx, b.rec.end())
+	defer cur.close()
 	for {
-		pollCtx, cancel := context.WithTimeout(ctx, tick)
-		f, next, err := b.rec.next(pollCtx, seq)
-		cancel()
-		now := time.Now()
-		if err == nil {
-			seq = next
-			w.inspect(&f)
+		f, ticked, err := cur.nextOrTick()
+		if err != nil {
+			return
+		}
+		if !ticked {
+			w.inspect(f)
 			for _, c := range cyclic {
 				if f.ID == c.m.ID && f.Extended == c.m.Extended {
 					c.last, c.silent = f.Time, false
 				}
 			}
-		} else if ctx.Err() != nil {
-			return
+			continue
 		}
+		now := time.Now()
 		for _, c := range cyclic {
 			if !c.silent && now.Sub(c.last) > 3*c.m.CycleTime {
 				c.silent = true
@@ -125,6 +143,7 @@ func (w *Watcher) Violations() []Violation {
 func (w *Watcher) Stop() error {
 	w.cancel()
 	<-w.done
+	w.b.watch.CompareAndSwap(w, nil)
 	vs := w.Violations()
 	if len(vs) == 0 {
 		return nil
@@ -134,4 +153,20 @@ func (w *Watcher) Stop() error {
 		lines[i] = v.String()
 	}
 	return fmt.Errorf("continuous checks failed:\n  %s", strings.Join(lines, "\n  "))
+}
+
+// violation is the first violation of the bench's running watcher, if any,
+// so a wait in progress can end with it rather than with a timeout.
+func (b *Bench) violation() *Violation {
+	w := b.watch.Load()
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.violations) == 0 {
+		return nil
+	}
+	v := w.violations[0]
+	return &v
 }

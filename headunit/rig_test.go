@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -104,31 +103,13 @@ func inProcess(ctx context.Context, latencies, faults []string, initial ...strin
 	return r
 }
 
-var (
-	hilOnce sync.Once
-	hilPath string
-)
-
-// hilBinary is HIL_BIN (ci/test builds it outside the sandbox) or a build.
-func hilBinary() string {
-	GinkgoHelper()
-	hilOnce.Do(func() {
-		if hilPath = os.Getenv("HIL_BIN"); hilPath == "" {
-			var err error
-			hilPath, err = gexec.Build("github.com/cockpit-hil/hil/cmd/hil")
-			Expect(err).NotTo(HaveOccurred())
-		}
-	})
-	return hilPath
-}
-
 // onVcan runs `hil sim` and `hil restbus` as processes on this parallel
 // process's vcan, with the events over a Unix socket and a kernel-timestamped
 // observer socket.
 func onVcan(ctx context.Context, latencies, faults []string, initial ...string) *rig {
 	GinkgoHelper()
 	iface := specs.VCAN(0)
-	hil := hilBinary()
+	hil := specs.Hil()
 	sock := filepath.Join(GinkgoT().TempDir(), "events.sock")
 	args := []string{"sim", "--bus", iface, "--events", "unix:" + sock}
 	for _, l := range latencies {

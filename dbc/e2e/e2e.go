@@ -110,6 +110,14 @@ func (l Layout) Protected() bool { return l.counter != nil || l.crc != nil }
 // HasCounter reports whether the message carries an alive counter.
 func (l Layout) HasCounter() bool { return l.counter != nil }
 
+// Counter reads the alive counter (0 when the message has none).
+func (l Layout) Counter(data []byte) uint64 {
+	if l.counter == nil {
+		return 0
+	}
+	return l.counter.Raw(data)
+}
+
 // Seal writes the counter (modulo 16) and then the CRC over the other bytes.
 func (l Layout) Seal(data []byte, counter uint8) {
 	if l.counter != nil {

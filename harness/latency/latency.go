@@ -25,6 +25,8 @@ type Sample struct {
 	StimulusSource, ReactionSource string
 	// Dropped counts frames the bus lost while the sample was taken.
 	Dropped uint64
+	// At is when the stimulus was given.
+	At time.Time
 }
 
 // Stats are the figures of a sample set.

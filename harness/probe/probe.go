@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -99,6 +101,11 @@ func Command(ctx context.Context, name string, argv []string) (*Probe, error) {
 		return nil, fmt.Errorf("probe %s: no command", name)
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	// Stopped as a person would stop it (Ctrl-C), so it can flush; killed
+	// if it does not end within the grace.
+	ownGroup(cmd)
+	cmd.Cancel = func() error { return signalGroup(cmd, os.Interrupt) }
+	cmd.WaitDelay = stopGrace
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -110,14 +117,48 @@ func Command(ctx context.Context, name string, argv []string) (*Probe, error) {
 	p := newProbe(name)
 	p.write = func(string) error { return errors.New("a command probe takes no input") }
 	p.stop = func() error {
-		// Wait closes our end of the pipe, which ends the reader even while
-		// a grandchild (sleep under sh) still holds the other end.
-		cmd.Process.Kill()
-		cmd.Wait()
+		// Wait closes our end of the pipe after WaitDelay, which ends the
+		// reader even while a grandchild (sleep under sh) still holds the
+		// other end.
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		signalGroup(cmd, os.Interrupt)
+		select {
+		case <-waited:
+		case <-time.After(stopGrace):
+			signalGroup(cmd, os.Kill)
+			<-waited
+		}
 		return nil
 	}
 	go p.read(out, false)
 	return p, nil
+}
+
+// stopGrace is how long a command has to end after an interrupt.
+const stopGrace = 3 * time.Second
+
+// Done is closed when the probe's source has ended (the command exited,
+// the stream closed).
+func (p *Probe) Done() <-chan struct{} { return p.done }
+
+// Lines returns every line observed so far.
+func (p *Probe) Lines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lines := make([]string, len(p.obs))
+	for i, o := range p.obs {
+		lines[i] = o.Line
+	}
+	return lines
+}
+
+// Since returns the observations that arrived at or after t.
+func (p *Probe) Since(t time.Time) []Observation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(p.obs, t, func(o Observation, t time.Time) int { return o.Time.Compare(t) })
+	return slices.Clone(p.obs[i:])
 }
 
 // Send writes a control line (event probes only).

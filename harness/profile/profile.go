@@ -49,9 +49,14 @@ const (
 type DUT struct {
 	Node string `yaml:"node"` // its sender name in the DBC
 	Kind string `yaml:"kind"`
-	// Argv starts a process DUT: argv, never a shell string.
+	// Argv starts a process DUT: argv, never a shell string. ${BUS} is the
+	// session's interface (this parallel process's own), ${RUN} a private
+	// directory for sockets; "hil" is the running hil binary (or HIL_BIN).
 	Argv []string `yaml:"argv"`
-	// Ready says when the DUT is up: "heartbeat" (the ready bits) or "event:NAME".
+	// Ready says when the DUT is up: "heartbeat" (every *Ready bit of its
+	// messages set; the default), "event:SERVICE.EVENT[:FIELD=VALUE]" (an
+	// event on its stream) or "none" (do not wait: the DUT is not a node
+	// with a heartbeat, e.g. a cangw responder).
 	Ready string `yaml:"ready"`
 	// ReadyTimeout bounds the wait for Ready.
 	ReadyTimeout string `yaml:"ready_timeout"`
@@ -228,8 +233,11 @@ func (p *Profile) check(file string, root *yaml.Node) error {
 	default:
 		return bad("dut.kind", "%q is not simulator, process or bench", p.DUT.Kind)
 	}
-	if r := p.DUT.Ready; r != "" && r != "heartbeat" && !strings.HasPrefix(r, "event:") {
-		return bad("dut.ready", "%q is not heartbeat or event:NAME", r)
+	if err := checkReady(p.DUT.Ready); err != nil {
+		return bad("dut.ready", "%v", err)
+	}
+	if strings.HasPrefix(p.DUT.Ready, "event:") && p.DUT.Events == "" && p.DUT.Kind != Simulator {
+		return bad("dut.ready", "%s needs the DUT's event stream: set dut.events", p.DUT.Ready)
 	}
 	if t := p.DUT.ReadyTimeout; t != "" {
 		if d, err := time.ParseDuration(t); err != nil || d <= 0 {
@@ -265,6 +273,24 @@ func (p *Profile) check(file string, root *yaml.Node) error {
 	}
 	if _, err := os.Stat(p.Path(p.Budgets)); err != nil {
 		return bad("budgets", "%v", err)
+	}
+	return nil
+}
+
+func checkReady(r string) error {
+	if r == "" || r == "heartbeat" || r == "none" {
+		return nil
+	}
+	ev, ok := strings.CutPrefix(r, "event:")
+	if !ok {
+		return fmt.Errorf("%q is not heartbeat, none or event:SERVICE.EVENT[:FIELD=VALUE]", r)
+	}
+	name, cond, hasCond := strings.Cut(ev, ":")
+	if service, event, ok := strings.Cut(name, "."); !ok || service == "" || event == "" {
+		return fmt.Errorf("%q: want event:SERVICE.EVENT[:FIELD=VALUE], e.g. event:vehicle.power_state:state=Running", r)
+	}
+	if hasCond && !strings.Contains(cond, "=") {
+		return fmt.Errorf("%q: condition %q is not FIELD=VALUE", r, cond)
 	}
 	return nil
 }

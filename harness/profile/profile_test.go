@@ -52,7 +52,9 @@ func TestMistakesNameLineAndKey(t *testing.T) {
 		{"  interface: vcan0", "  interface: vcan0\n  bitrate: 500000", `p.yaml:3: bus.bitrate: vcan0 has no bitrate`},
 		{"budgets/b.yaml", "budgets/none.yaml", `p.yaml:7: budgets: stat`},
 		{"dbc: [builtin:infotainment]", "dbc: [oem.dbc]", `p.yaml:3: dbc: oem.dbc: stat`},
-		{"  kind: simulator", "  kind: simulator\n  ready: soon", `p.yaml:7: dut.ready: "soon" is not heartbeat or event:NAME`},
+		{"  kind: simulator", "  kind: simulator\n  ready: soon", `p.yaml:7: dut.ready: "soon" is not heartbeat, none or event:SERVICE.EVENT[:FIELD=VALUE]`},
+		{"  kind: simulator", "  kind: simulator\n  ready: event:running", `p.yaml:7: dut.ready: "event:running": want event:SERVICE.EVENT[:FIELD=VALUE]`},
+		{"  kind: simulator", "  kind: process\n  argv: [hil, sim]\n  ready: event:vehicle.power_state", `p.yaml:8: dut.ready: event:vehicle.power_state needs the DUT's event stream: set dut.events`},
 		{"  kind: simulator", "  kind: simulator\n  sim:\n    latency: {music.next: 400ms}\n    sede: 3", `p.yaml:9: unknown key "sede" in dut.sim; did you mean seed?`},
 	} {
 		src := strings.Replace(good, tc.from, tc.to, 1)

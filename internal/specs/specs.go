@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
 )
 
 // Run runs the package's specs; call it from the suite's only Test function.
@@ -96,4 +98,25 @@ func ModuleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+var (
+	hilOnce sync.Once
+	hilPath string
+	hilErr  error
+)
+
+// Hil returns the hil binary under test: HIL_BIN when ci/test built it (the
+// sandbox is too slow to build), otherwise one built once per process. It
+// sets HIL_BIN, so profiles that start "hil" start this one.
+func Hil() string {
+	GinkgoHelper()
+	hilOnce.Do(func() {
+		if hilPath = os.Getenv("HIL_BIN"); hilPath == "" {
+			hilPath, hilErr = gexec.Build("github.com/cockpit-hil/hil/cmd/hil")
+			os.Setenv("HIL_BIN", hilPath)
+		}
+	})
+	Expect(hilErr).NotTo(HaveOccurred())
+	return hilPath
 }
