@@ -22,20 +22,39 @@ func (s Samples) Stats() latency.Stats { return latency.Summarize(s.Samples) }
 
 func (s Samples) String() string { return fmt.Sprintf("%s: %v", s.Key, s.Stats()) }
 
-// Sample repeats a measurement n times, records the latencies in a gmeasure
-// experiment attached to the running spec's report, and returns them.
+// Add takes one reaction as a sample; a reaction that failed is not a
+// sample, and its error comes back naming the key and the sample number.
+func (s *Samples) Add(r Reaction) error {
+	if r.Err != nil {
+		return fmt.Errorf("%s sample %d: %w", s.Key, len(s.Samples)+1, r.Err)
+	}
+	s.Samples = append(s.Samples, r.Sample())
+	return nil
+}
+
+// Report attaches the samples to the running spec's report: as a gmeasure
+// experiment (Ginkgo prints it) and as the latency entry that the run's
+// latency table and report are made from.
+func (s Samples) Report(b *Bench) {
+	exp := gmeasure.NewExperiment(s.Key)
+	for _, x := range s.Samples {
+		exp.RecordDuration(s.Key, x.Latency)
+	}
+	ginkgo.AddReportEntry(s.Key, exp, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+	ginkgo.AddReportEntry(LatencyEntry, KeyResult{Key: s.Key, Samples: s.Samples, Budget: b.Budgets[s.Key]}, ginkgo.ReportEntryVisibilityNever)
+}
+
+// Sample repeats a measurement n times, reports the latencies to the
+// running spec (Report) and returns them.
 func (b *Bench) Sample(ctx context.Context, key string, n int, measure func(ctx context.Context) Reaction) (Samples, error) {
 	s := Samples{Key: key}
-	exp := gmeasure.NewExperiment(key)
-	for i := 0; i < n; i++ {
-		r := measure(ctx)
-		if r.Err != nil {
-			return s, fmt.Errorf("%s sample %d of %d: %w", key, i+1, n, r.Err)
+	for range n {
+		if err := s.Add(measure(ctx)); err != nil {
+			s.Report(b)
+			return s, err
 		}
-		s.Samples = append(s.Samples, r.Sample())
-		exp.RecordDuration(key, r.Latency)
 	}
-	ginkgo.AddReportEntry(key, exp)
+	s.Report(b)
 	return s, nil
 }
 
@@ -45,7 +64,7 @@ func (b *Bench) Latest(message string) (Frame, bool) {
 	if !ok {
 		return Frame{}, false
 	}
-	frames := b.rec.since(func(f *canbus.Received) bool { return f.ID == m.ID && f.Extended == m.Extended && !f.Own })
+	frames := b.rec.since(func(f *canbus.Received) bool { return isMessage(f, m) })
 	if len(frames) == 0 {
 		return Frame{}, false
 	}

@@ -145,7 +145,7 @@ var DefaultLatencies = map[string]time.Duration{
 	KeyPrev: 30 * time.Millisecond, KeyPlayPause: 20 * time.Millisecond, KeyVolume: 20 * time.Millisecond,
 	KeyMute: 20 * time.Millisecond, KeySource: 40 * time.Millisecond, KeyDuck: 40 * time.Millisecond,
 	KeyCamera: 60 * time.Millisecond, KeyTheme: 200 * time.Millisecond, KeyGuidance: 100 * time.Millisecond,
-	KeyReady: 1500 * time.Millisecond, KeyStandby: 400 * time.Millisecond,
+	KeyReady: 400 * time.Millisecond, KeyStandby: 200 * time.Millisecond,
 }
 
 // Budgets are the default budgets of DESIGN.md section 6: the simulator's promise.
@@ -155,6 +155,8 @@ var Budgets = map[string]time.Duration{
 	KeyPrev: 150 * time.Millisecond, KeyPlayPause: 100 * time.Millisecond, KeyVolume: 100 * time.Millisecond,
 	KeyDuck: 200 * time.Millisecond, KeyCamera: 300 * time.Millisecond, KeyTheme: time.Second,
 	KeyReady: 5 * time.Second, KeyStandby: 2 * time.Second,
+	// Beyond DESIGN.md's list: the simulator's other reactions.
+	KeyMute: 100 * time.Millisecond, KeySource: 200 * time.Millisecond, KeyGuidance: 300 * time.Millisecond,
 }
 
 // Settings are the simulator's latencies and faults, and the seed that makes

@@ -19,14 +19,15 @@ import (
 
 // Sample is one stimulus-to-reaction measurement.
 type Sample struct {
-	Latency time.Duration
+	Latency time.Duration `json:"latency_ns"`
 	// Sources say which clocks stamped the stimulus and the reaction
 	// ("kernel", "hardware", "user").
-	StimulusSource, ReactionSource string
+	StimulusSource string `json:"stimulus_source"`
+	ReactionSource string `json:"reaction_source"`
 	// Dropped counts frames the bus lost while the sample was taken.
-	Dropped uint64
+	Dropped uint64 `json:"dropped"`
 	// At is when the stimulus was given.
-	At time.Time
+	At time.Time `json:"at"`
 }
 
 // Stats are the figures of a sample set.
@@ -64,8 +65,8 @@ func (s Stats) String() string {
 
 // Budget is what a reaction may take.
 type Budget struct {
-	P95 time.Duration `yaml:"p95"`
-	Max time.Duration `yaml:"max"`
+	P95 time.Duration `yaml:"p95" json:"p95_ns"`
+	Max time.Duration `yaml:"max" json:"max_ns"`
 }
 
 // Budgets are keyed by reaction key (DESIGN.md section 6).

@@ -1,0 +1,93 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/onsi/ginkgo/v2"
+)
+
+// LatencyEntry names the report entries that carry a key's samples.
+const LatencyEntry = "hil.latency"
+
+// KeyResult is one reaction key's samples, with its budget.
+type KeyResult struct {
+	Key     string           `json:"key"`
+	Spec    string           `json:"spec,omitempty"`
+	Samples []latency.Sample `json:"samples"`
+	Budget  latency.Budget   `json:"budget"`
+}
+
+// Stats summarises the samples.
+func (k KeyResult) Stats() latency.Stats { return latency.Summarize(k.Samples) }
+
+// Verdict judges the samples against the budget: "ok", or why not.
+func (k KeyResult) Verdict() string {
+	if err := (latency.Budgets{k.Key: k.Budget}).Judge(k.Key, k.Stats()); err != nil {
+		msg := strings.TrimPrefix(err.Error(), k.Key+": ")
+		if i := strings.Index(msg, " ("); i >= 0 {
+			msg = msg[:i]
+		}
+		return "FAIL: " + msg
+	}
+	return "ok"
+}
+
+// Collect gathers the latency entries of a suite's report (from every
+// parallel process), one result per key; samples of a key measured by
+// several specs are pooled.
+func Collect(r ginkgo.Report) ([]KeyResult, error) {
+	byKey := map[string]*KeyResult{}
+	for _, spec := range r.SpecReports {
+		for _, e := range spec.ReportEntries {
+			if e.Name != LatencyEntry {
+				continue
+			}
+			// In one process the entry holds the value; from a parallel
+			// process it arrives as JSON.
+			k, ok := e.Value.GetRawValue().(KeyResult)
+			if !ok {
+				if err := json.Unmarshal([]byte(e.Value.AsJSON), &k); err != nil {
+					return nil, fmt.Errorf("latency entry of %q: %w", spec.FullText(), err)
+				}
+			}
+			if have, ok := byKey[k.Key]; ok {
+				have.Samples = append(have.Samples, k.Samples...)
+				continue
+			}
+			k.Spec = spec.FullText()
+			byKey[k.Key] = &k
+		}
+	}
+	var out []KeyResult
+	for _, k := range byKey {
+		out = append(out, *k)
+	}
+	slices.SortFunc(out, func(a, b KeyResult) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+// WriteTable prints one line per key: samples, p50, p95, max, the budget
+// and the verdict.
+func WriteTable(w io.Writer, results []KeyResult) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "reaction key\tsamples\tp50\tp95\tmax\tbudget p95\tbudget max\tverdict")
+	for _, k := range results {
+		s := k.Stats()
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Key, s.N, ms(s.P50), ms(s.P95), ms(s.Max), ms(k.Budget.P95), ms(k.Budget.Max), k.Verdict())
+	}
+	return tw.Flush()
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}

@@ -1,0 +1,191 @@
+// Package scenarios is the catalogue of Ginkgo specs that prove a head
+// unit's messaging, music and navigation services and its vehicle-state
+// behaviour, each reaction against its latency budget. The specs speak only
+// through the harness (frames on the bus, the DUT's event stream for control
+// actions), so they run unchanged against the built-in simulator, a `hil sim`
+// process on vcan and a real head unit on a bench.
+//
+// The package registers its specs when imported; `hil run` (cmd/hil) and
+// this package's own test run them against the profile given to Configure.
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/profile"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+)
+
+// Config is what a run of the catalogue is pointed at.
+type Config struct {
+	Profile *profile.Profile
+	Options harness.Options
+	// Evidence is the directory where a failed spec's bus trace and probe
+	// lines are written ("" keeps them in the report only).
+	Evidence string
+	// Results receives the latency results at the end of the suite (on
+	// the first parallel process), for the latency table.
+	Results func([]harness.KeyResult, error)
+}
+
+var config Config
+
+// Configure points the catalogue at a bench; call it before RunSpecs.
+func Configure(c Config) { config = c }
+
+// SamplesPerKey is how many stimuli a latency spec samples.
+const SamplesPerKey = 20
+
+// bench is this Ginkgo process's bench: one per process, opened before the
+// first spec and closed after the last.
+var bench *harness.Bench
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	Expect(config.Profile).NotTo(BeNil(), "scenarios.Configure was not called with a profile")
+	b, err := harness.Open(ctx, config.Profile, config.Options)
+	Expect(err).NotTo(HaveOccurred(), "open the bench of %s", config.Profile.Name)
+	DeferCleanup(b.Close)
+	bench = b
+	AddReportEntry("bench", fmt.Sprintf("%s on %s", config.Profile.Name, b.Interface))
+}, NodeTimeout(2*time.Minute))
+
+var _ = BeforeEach(func(ctx SpecContext) {
+	harness.Guard(bench, config.Evidence)
+	baseline(ctx)
+}, NodeTimeout(30*time.Second))
+
+var _ = ReportAfterSuite("latency table and catalogue check", func(r Report) {
+	if config.Results != nil {
+		config.Results(harness.Collect(r))
+	}
+	if config.Profile == nil {
+		return
+	}
+	budgets, err := latency.LoadBudgets(config.Profile.Path(config.Profile.Budgets))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(MissingKeys(r, budgets)).To(BeEmpty(), "reaction keys of %s without a spec in the catalogue", config.Profile.Budgets)
+})
+
+// baseline puts the car and the head unit in the state every spec starts
+// from: powered and running, parked with the brake applied at standstill,
+// day, every input arriving, no call, no voice session, no guidance. It
+// only acts where the state differs, so it is cheap between specs.
+func baseline(ctx context.Context) {
+	GinkgoHelper()
+	for _, m := range []string{"ESP_VehicleSpeed", "TCU_Gear", "SWC_Buttons", "BCM_PowerMode"} {
+		Expect(bench.Resume(m)).To(Succeed())
+	}
+	Expect(bench.Set("BCM_PowerMode.PowerMode=ON", "BCM_PowerMode.ParkingBrake=Applied", "BCM_PowerMode.NightMode=0",
+		"TCU_Gear.Gear=P", "ESP_VehicleSpeed.VehicleSpeed=0", "ESP_VehicleSpeed.SpeedValid=Valid")).To(Succeed())
+	Eventually(func(g Gomega) {
+		hb := latest("IVI_Heartbeat")
+		g.Expect(hb.Choice("PowerState")).To(Equal("Running"))
+	}).WithContext(ctx).WithTimeout(10*time.Second).Should(Succeed(), "the DUT runs")
+	if latest("IVI_MessagingStatus").Choice("CallState") != "Idle" {
+		Expect(bench.Press(ctx, "SWC_Buttons.PhoneHangupBtn")).To(harness.ReactWithin(time.Second, messaging("CallState", "Idle")))
+	}
+	if latest("IVI_MessagingStatus").Choice("VoiceSession") != "Idle" {
+		Expect(bench.Press(ctx, "SWC_Buttons.VoiceBtn")).To(harness.ReactWithin(time.Second, messaging("VoiceSession", "Idle")))
+	}
+	if latest("IVI_NavStatus").Raw("GuidanceActive") == 1 {
+		Expect(bench.Control(ctx, "stop_guidance")).To(harness.ReactWithin(time.Second, nav("GuidanceActive", 0)))
+	}
+	Eventually(func(g Gomega) {
+		g.Expect(latest("IVI_NavStatus").Choice("Display")).To(Equal("Map"))
+		g.Expect(latest("IVI_NavStatus").Choice("Theme")).To(Equal("Day"))
+		g.Expect(latest("IVI_MessagingStatus").Raw("TextInputLocked")).To(BeZero())
+		g.Expect(latest("IVI_MediaStatus").Raw("Ducked")).To(BeZero())
+	}).WithContext(ctx).WithTimeout(5*time.Second).Should(Succeed(), "the DUT shows the baseline")
+}
+
+// covers labels a spec with the reaction keys it proves, so that
+// --label-filter music.next selects them and the catalogue check
+// (MissingKeys) sees them.
+func covers(keys ...string) Labels { return Label(keys...) }
+
+// MissingKeys returns the budget file's keys that no spec of the report
+// covers (skipped specs count: a label filter does not shrink the catalogue).
+func MissingKeys(r Report, budgets latency.Budgets) []string {
+	have := map[string]bool{}
+	for _, spec := range r.SpecReports {
+		for _, l := range spec.Labels() {
+			have[l] = true
+		}
+	}
+	var missing []string
+	for key := range budgets {
+		if !have[key] {
+			missing = append(missing, key)
+		}
+	}
+	slices.Sort(missing)
+	return missing
+}
+
+// latest is the DUT's most recent frame of a message.
+func latest(message string) harness.Frame {
+	GinkgoHelper()
+	f, ok := bench.Latest(message)
+	Expect(ok).To(BeTrue(), "no %s frame from the DUT yet", message)
+	return f
+}
+
+// budget is a key's p95 budget, the time a single reaction is allowed.
+func budget(key string) time.Duration {
+	GinkgoHelper()
+	b, ok := bench.Budgets[key]
+	Expect(ok).To(BeTrue(), "the budget file has no %s", key)
+	return b.P95
+}
+
+// Expectations on the DUT's messages by signal: a value-table name, or a
+// number.
+func media(signal string, want any) harness.Expectation {
+	return signalIs("IVI_MediaStatus", signal, want)
+}
+func messaging(signal string, want any) harness.Expectation {
+	return signalIs("IVI_MessagingStatus", signal, want)
+}
+func nav(signal string, want any) harness.Expectation { return signalIs("IVI_NavStatus", signal, want) }
+func heartbeat(signal string, want any) harness.Expectation {
+	return signalIs("IVI_Heartbeat", signal, want)
+}
+
+func signalIs(message, signal string, want any) harness.Expectation {
+	var m types.GomegaMatcher
+	switch w := want.(type) {
+	case string:
+		m = harness.Choice(signal, Equal(w))
+	case types.GomegaMatcher:
+		m = harness.Signal(signal, w)
+	default:
+		m = harness.Signal(signal, BeNumerically("==", w))
+	}
+	return harness.Emits(message, m)
+}
+
+// sampled gathers n samples of one key and asserts its budget.
+func sampled(ctx context.Context, key string, measure func(ctx context.Context) harness.Reaction) {
+	GinkgoHelper()
+	s, err := bench.Sample(ctx, key, SamplesPerKey, measure)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(s).To(harness.MeetBudget(bench.Budgets))
+}
+
+// meetBudgets reports and asserts several keys sampled together.
+func meetBudgets(sets ...*harness.Samples) {
+	GinkgoHelper()
+	for _, s := range sets {
+		s.Report(bench)
+	}
+	for _, s := range sets {
+		Expect(*s).To(harness.MeetBudget(bench.Budgets))
+	}
+}
