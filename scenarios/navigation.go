@@ -45,7 +45,7 @@ var _ = Describe("navigation", Label("navigation"), func() {
 		Expect(bench.Set("BCM_PowerMode.ParkingBrake=Released", "ESP_VehicleSpeed.VehicleSpeed=36")).To(Succeed())
 		start := distance()
 		time.Sleep(time.Second)
-		Expect(start - distance()).To(BeNumerically("~", 10, 3), "metres covered in one second at 36 km/h")
+		Expect(start-distance()).To(BeNumerically("~", 10, 3), "metres covered in one second at 36 km/h")
 		Expect(bench.Control(ctx, "stop_guidance")).To(harness.ReactWithin(budget("navigation.guidance"), nav("GuidanceActive", 0)))
 	})
 

@@ -96,4 +96,3 @@ var _ = Describe("vehicle latency", Label("vehicle", "latency", "slow"), Serial,
 		meetBudgets(&ready, &down)
 	}, SpecTimeout(3*time.Minute))
 })
-
