@@ -79,7 +79,7 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	if b.DB, err = loadDB(p); err != nil {
 		return nil, err
 	}
-	if b.Budgets, err = latency.LoadBudgets(p.Path(p.Budgets)); err != nil {
+	if b.Budgets, err = LoadBudgets(p); err != nil {
 		return nil, err
 	}
 	if o.Process <= 0 {
@@ -267,7 +267,20 @@ func loadDB(p *profile.Profile) (*candb.Database, error) {
 	if d == "builtin:infotainment" {
 		return candb.Parse("infotainment.dbc (built in)", dbc.Infotainment)
 	}
-	return candb.Load(p.Path(d))
+	src, err := p.ReadFile(d)
+	if err != nil {
+		return nil, fmt.Errorf("load DBC: %w", err)
+	}
+	return candb.Parse(p.Path(d), src)
+}
+
+// LoadBudgets reads the profile's budget file.
+func LoadBudgets(p *profile.Profile) (latency.Budgets, error) {
+	src, err := p.ReadFile(p.Budgets)
+	if err != nil {
+		return nil, fmt.Errorf("load budgets: %w", err)
+	}
+	return latency.ParseBudgets(p.Path(p.Budgets), src)
 }
 
 func (b *Bench) simSettings() (headunit.Settings, []string, error) {
@@ -509,11 +522,17 @@ func (b *Bench) CycleTimes(ctx context.Context, message string, n int) (CycleTim
 	cur := b.rec.follow(ctx, b.rec.end())
 	defer cur.close()
 	for len(c.Intervals) < n {
-		f, err := cur.next()
+		f, ticked, err := cur.nextOrTick()
+		if err == nil && ticked {
+			// A message that stopped is the continuous checks' to report.
+			if v := b.violation(); v != nil {
+				err = fmt.Errorf("a continuous check failed: %v", v)
+			}
+		}
 		if err != nil {
 			return c, fmt.Errorf("cycle time of %s: %d of %d intervals: %w", message, len(c.Intervals), n, err)
 		}
-		if !isMessage(f, m) {
+		if ticked || !isMessage(f, m) {
 			continue
 		}
 		if !prev.IsZero() {

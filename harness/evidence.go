@@ -65,9 +65,11 @@ func (b *Bench) observations(since time.Time) string {
 	return out.String()
 }
 
-// AttachEvidence makes a failing spec carry the last window of bus traffic
-// in its report, and, when dir is not empty, writes it there as
-// <spec>.log and <spec>.decoded.txt next to the JUnit report.
+// AttachEvidence makes a failing spec carry the last window of bus traffic:
+// its report gets the last second decoded (shown with the failure, and in
+// the JUnit report) and the whole window as a candump log and the probes'
+// lines (in the JSON report); when dir is not empty, the window is also
+// written there as <spec>.log, <spec>.decoded.txt and <spec>.probes.txt.
 func AttachEvidence(b *Bench, window time.Duration, dir string) {
 	ginkgo.DeferCleanup(func() {
 		report := ginkgo.CurrentSpecReport()
@@ -75,14 +77,18 @@ func AttachEvidence(b *Bench, window time.Duration, dir string) {
 			return
 		}
 		ev := b.Evidence(window)
-		ginkgo.AddReportEntry("bus trace (candump -L)", ev.Log, ginkgo.ReportEntryVisibilityFailureOrVerbose)
-		ginkgo.AddReportEntry("bus trace (decoded)", ev.Decoded, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		shown := b.Evidence(min(window, time.Second))
+		ginkgo.AddReportEntry(fmt.Sprintf("bus trace, last %v of %v, decoded", min(window, time.Second), b.Interface), shown.Decoded, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		ginkgo.AddReportEntry("bus trace (candump -L)", ev.Log, ginkgo.ReportEntryVisibilityNever)
 		if ev.Observations != "" {
-			ginkgo.AddReportEntry("probe observations", ev.Observations, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+			ginkgo.AddReportEntry("probe observations", ev.Observations, ginkgo.ReportEntryVisibilityNever)
 		}
 		if dir != "" {
-			if err := writeEvidence(dir, report.FullText(), ev); err != nil {
+			files, err := writeEvidence(dir, report.FullText(), ev)
+			if err != nil {
 				ginkgo.AddReportEntry("evidence not written", err.Error())
+			} else {
+				ginkgo.AddReportEntry("evidence", fmt.Sprintf("the last %v (%d frames): %s", window, ev.Frames, strings.Join(files, ", ")), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 			}
 		}
 	})
@@ -90,25 +96,26 @@ func AttachEvidence(b *Bench, window time.Duration, dir string) {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func writeEvidence(dir, spec string, ev Evidence) error {
+func writeEvidence(dir, spec string, ev Evidence) ([]string, error) {
 	name := strings.Trim(unsafeName.ReplaceAllString(spec, "_"), "_")
 	if len(name) > 120 {
 		name = name[:120]
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return nil, fmt.Errorf("write evidence: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".log"), []byte(ev.Log), 0o644); err != nil {
-		return fmt.Errorf("write evidence: %w", err)
+	var files []string
+	for _, f := range []struct{ suffix, text string }{
+		{".log", ev.Log}, {".decoded.txt", ev.Decoded}, {".probes.txt", ev.Observations},
+	} {
+		if f.text == "" {
+			continue
+		}
+		path := filepath.Join(dir, name+f.suffix)
+		if err := os.WriteFile(path, []byte(f.text), 0o644); err != nil {
+			return files, fmt.Errorf("write evidence: %w", err)
+		}
+		files = append(files, path)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".decoded.txt"), []byte(ev.Decoded), 0o644); err != nil {
-		return fmt.Errorf("write evidence: %w", err)
-	}
-	if ev.Observations == "" {
-		return nil
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".probes.txt"), []byte(ev.Observations), 0o644); err != nil {
-		return fmt.Errorf("write evidence: %w", err)
-	}
-	return nil
+	return files, nil
 }

@@ -3,11 +3,13 @@ package harness
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/onsi/gomega"
 	"github.com/onsi/gomega/gcustom"
+	"github.com/onsi/gomega/matchers"
 	"github.com/onsi/gomega/types"
 	"go.einride.tech/can"
 	"go.einride.tech/can/pkg/descriptor"
@@ -48,15 +50,45 @@ func Emits(message any, matcher types.GomegaMatcher) Expectation {
 }
 
 func (e Expectation) String() string {
-	return e.message + " " + describeMatcher(e.matcher)
+	return e.message + " with " + describeMatcher(e.matcher)
 }
 
+// describeMatcher says what a matcher wants in a few words, for "waiting
+// for" lines; Gomega's matchers describe themselves only against a value.
 func describeMatcher(m types.GomegaMatcher) string {
-	if m == nil {
-		return "(any frame)"
+	switch m := m.(type) {
+	case nil:
+		return "any frame"
+	case fmt.Stringer:
+		return m.String()
+	case *matchers.HaveFieldMatcher:
+		if inner, ok := m.Expected.(types.GomegaMatcher); ok {
+			return m.Field + " " + describeMatcher(inner)
+		}
+		return fmt.Sprintf("%s = %v", m.Field, m.Expected)
+	case *matchers.EqualMatcher:
+		return fmt.Sprintf("= %v", m.Expected)
+	case *matchers.BeEquivalentToMatcher:
+		return fmt.Sprintf("= %v", m.Expected)
+	case *matchers.BeNumericallyMatcher:
+		return fmt.Sprintf("%s %v", m.Comparator, m.CompareTo[0])
+	case *matchers.AndMatcher:
+		parts := make([]string, len(m.Matchers))
+		for i, x := range m.Matchers {
+			parts[i] = describeMatcher(x)
+		}
+		return strings.Join(parts, " and ")
 	}
-	return fmt.Sprintf("(%T)", m)
+	return fmt.Sprintf("%T", m)
 }
+
+// described is a matcher with its words.
+type described struct {
+	types.GomegaMatcher
+	what string
+}
+
+func (d described) String() string { return d.what }
 
 func (e Expectation) resolve(db *candb.Database) (*candb.Message, error) {
 	m, ok := db.Message(e.message)
@@ -85,7 +117,7 @@ func (e Expectation) actual(f *canbus.Received, m *candb.Message) any {
 // waitingFor says what the matcher wanted, against the last frame seen.
 func (e Expectation) waitingFor(last any) string {
 	if last == nil {
-		return fmt.Sprintf("a frame of %s matching %s", e.message, describeMatcher(e.matcher))
+		return fmt.Sprintf("a frame of %s with %s", e.message, describeMatcher(e.matcher))
 	}
 	return e.matcher.FailureMessage(last)
 }
@@ -134,17 +166,16 @@ func (f Frame) Choice(signal string) string {
 // Signal matches a Frame whose signal's physical value satisfies m:
 // Signal("Volume", BeNumerically(">", 10)).
 func Signal(name string, m types.GomegaMatcher) types.GomegaMatcher {
-	return gomega.WithTransform(func(f Frame) float64 { return f.Physical(name) }, m)
+	return described{gomega.WithTransform(func(f Frame) float64 { return f.Physical(name) }, m), name + " " + describeMatcher(m)}
 }
 
 // Choice matches a Frame whose signal's value-table name satisfies m:
 // Choice("CallState", Equal("Active")).
 func Choice(name string, m types.GomegaMatcher) types.GomegaMatcher {
-	return gomega.WithTransform(func(f Frame) string { return f.Choice(name) }, m)
+	return described{gomega.WithTransform(func(f Frame) string { return f.Choice(name) }, m), name + " " + describeMatcher(m)}
 }
 
 // Where matches a Frame with a predicate, described for failure messages.
 func Where(description string, pred func(Frame) bool) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(f Frame) (bool, error) { return pred(f), nil }).
-		WithMessage(description)
+	return described{gcustom.MakeMatcher(func(f Frame) (bool, error) { return pred(f), nil }).WithMessage(description), description}
 }

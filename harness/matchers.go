@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cockpit-hil/hil/harness/latency"
@@ -15,15 +16,19 @@ import (
 //	Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.ReactWithin(150*time.Millisecond,
 //		harness.Emits(&ivi.IVI_MediaStatus{}, HaveField("TrackIndex()", BeEquivalentTo(want)))))
 //
-// It waits a little longer than d, so a late reaction is reported with its
-// latency rather than as none at all.
-func ReactWithin(d time.Duration, exp Expectation) types.GomegaMatcher {
-	return &reactMatcher{within: d, exp: exp}
+// It waits longer than d (d again, at least a second), so a late reaction
+// is reported with its latency rather than as none at all.
+//
+// A reaction key, when given, leads the failure message, as in a budget
+// failure: "music.next: the press of ... reacted in 400ms, more than 150ms".
+func ReactWithin(d time.Duration, exp Expectation, key ...string) types.GomegaMatcher {
+	return &reactMatcher{within: d, exp: exp, key: strings.Join(key, ", ")}
 }
 
 type reactMatcher struct {
 	within time.Duration
 	exp    Expectation
+	key    string
 	r      Reaction
 }
 
@@ -32,16 +37,21 @@ func (m *reactMatcher) Match(actual any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	grace := max(m.within/2, 250*time.Millisecond)
+	// Wait past the limit, so a late reaction is reported with its latency.
+	grace := max(m.within, time.Second)
 	m.r = s.Until(s.ctx, m.exp, m.within+grace)
 	return m.r.Err == nil && m.r.Latency <= m.within, nil
 }
 
 func (m *reactMatcher) FailureMessage(actual any) string {
-	if m.r.Err != nil {
-		return m.r.Err.Error()
+	prefix := ""
+	if m.key != "" {
+		prefix = m.key + ": "
 	}
-	return fmt.Sprintf("%v reacted in %v, more than %v: %s at %s (%s clock)", actual, m.r.Latency.Round(time.Microsecond), m.within,
+	if m.r.Err != nil {
+		return prefix + m.r.Err.Error()
+	}
+	return fmt.Sprintf("%s%v reacted in %v, more than %v: %s at %s (%s clock)", prefix, actual, m.r.Latency.Round(time.Microsecond), m.within,
 		m.exp.message, m.r.Reaction.Time.Format("15:04:05.000000"), m.r.Reaction.Source)
 }
 

@@ -64,7 +64,13 @@ func (w *Watcher) run(ctx context.Context) {
 	start := time.Now()
 	for _, m := range b.DB.Messages {
 		if slices.Contains(m.Senders, b.Profile.DUT.Node) && m.CycleTime > 0 {
-			cyclic = append(cyclic, &watched{m: m, last: start})
+			// Silence counts from the message's last frame, so a message
+			// that stopped before the checks began is caught at once.
+			last := start
+			if f, ok := b.Latest(m.Name); ok {
+				last = f.Time
+			}
+			cyclic = append(cyclic, &watched{m: m, last: last})
 		}
 	}
 	// The silence checks run on every tick of the recorder as well as on
@@ -169,4 +175,13 @@ func (b *Bench) violation() *Violation {
 	}
 	v := w.violations[0]
 	return &v
+}
+
+// Violation is the first breach the running continuous checks found, as an
+// error, or nil: a wait of the test's own (Eventually) can end with it.
+func (b *Bench) Violation() error {
+	if v := b.violation(); v != nil {
+		return fmt.Errorf("a continuous check failed: %v", v)
+	}
+	return nil
 }

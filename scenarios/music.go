@@ -47,7 +47,7 @@ func nextSource() harness.Expectation {
 	return media("Source", "Radio")
 }
 
-var _ = Describe("music", Label("music"), func() {
+var _ = later(Describe, "music", Label("music"), func() {
 	BeforeEach(func(ctx SpecContext) {
 		// Prev and volume down need room to move.
 		if latest("IVI_MediaStatus").Raw("TrackIndex") == 0 {
@@ -58,7 +58,7 @@ var _ = Describe("music", Label("music"), func() {
 	DescribeTable("a steering-wheel button changes the media state within its budget",
 		func(ctx SpecContext, button, key string, expect func() harness.Expectation) {
 			want := expect()
-			Expect(bench.Press(ctx, "SWC_Buttons."+button)).To(harness.ReactWithin(budget(key), want))
+			Expect(bench.Press(ctx, "SWC_Buttons."+button)).To(within(key, want))
 		},
 		Entry("Next advances the track", covers("music.next"), "NextBtn", "music.next", func() harness.Expectation { return trackStep(+1) }),
 		Entry("Prev goes back a track", covers("music.prev"), "PrevBtn", "music.prev", func() harness.Expectation { return trackStep(-1) }),
@@ -74,14 +74,14 @@ var _ = Describe("music", Label("music"), func() {
 		// One step at the press, then one at 800 ms and every 200 ms after:
 		// a 1.3 s hold makes 1 + 3 steps.
 		Expect(bench.Hold(ctx, "SWC_Buttons.VolUpBtn", 1300*time.Millisecond).Err()).To(Succeed())
-		Eventually(func() float64 { return latest("IVI_MediaStatus").Physical("Volume") }).Should(BeNumerically("==", before+4))
+		Eventually(func() float64 { healthy(); return latest("IVI_MediaStatus").Physical("Volume") }).Should(BeNumerically("==", before+4))
 		Consistently(func() float64 { return latest("IVI_MediaStatus").Physical("Volume") }, 400*time.Millisecond).Should(BeNumerically("==", before+4), "released: no more steps")
 	})
 
 	DescribeTable("ducks the music for what needs the driver's ears, and restores it after",
 		func(ctx SpecContext, start, end func(ctx context.Context) *harness.Stimulus) {
-			Expect(start(ctx)).To(harness.ReactWithin(budget("music.duck"), media("Ducked", 1)))
-			Expect(end(ctx)).To(harness.ReactWithin(budget("music.duck"), media("Ducked", 0)))
+			Expect(start(ctx)).To(within("music.duck", media("Ducked", 1)))
+			Expect(end(ctx)).To(within("music.duck", media("Ducked", 0)))
 		},
 		Entry("reverse gear", covers("music.duck"),
 			func(ctx context.Context) *harness.Stimulus { return bench.Change(ctx, "TCU_Gear.Gear=R") },
@@ -95,7 +95,7 @@ var _ = Describe("music", Label("music"), func() {
 	)
 })
 
-var _ = Describe("music latency", Label("music", "latency"), Serial, func() {
+var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func() {
 	It("steps the track both ways within budget", covers("music.next", "music.prev"), func(ctx SpecContext) {
 		next, prev := harness.Samples{Key: "music.next"}, harness.Samples{Key: "music.prev"}
 		for range SamplesPerKey {

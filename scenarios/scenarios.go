@@ -5,8 +5,8 @@
 // actions), so they run unchanged against the built-in simulator, a `hil sim`
 // process on vcan and a real head unit on a bench.
 //
-// The package registers its specs when imported; `hil run` (cmd/hil) and
-// this package's own test run them against the profile given to Configure.
+// `hil run` (cmd/hil, through Run) and this package's own test declare the
+// specs with Register and run them against the profile given to Configure.
 package scenarios
 
 import (
@@ -19,8 +19,9 @@ import (
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/profile"
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/types"
+	gtypes "github.com/onsi/gomega/types"
 )
 
 // Config is what a run of the catalogue is pointed at.
@@ -47,31 +48,56 @@ const SamplesPerKey = 20
 // first spec and closed after the last.
 var bench *harness.Bench
 
-var _ = BeforeSuite(func(ctx SpecContext) {
-	Expect(config.Profile).NotTo(BeNil(), "scenarios.Configure was not called with a profile")
-	b, err := harness.Open(ctx, config.Profile, config.Options)
-	Expect(err).NotTo(HaveOccurred(), "open the bench of %s", config.Profile.Name)
-	DeferCleanup(b.Close)
-	bench = b
-	AddReportEntry("bench", fmt.Sprintf("%s on %s", config.Profile.Name, b.Interface))
-}, NodeTimeout(2*time.Minute))
+// queued are the catalogue's containers, declared by Register: importing
+// the package (as the hil binary does) adds nothing to a Ginkgo suite.
+var queued []func()
 
-var _ = BeforeEach(func(ctx SpecContext) {
-	harness.Guard(bench, config.Evidence)
-	baseline(ctx)
-}, NodeTimeout(30*time.Second))
+// later queues a top-level container for Register.
+func later(container func(string, ...any) bool, text string, args ...any) bool {
+	queued = append(queued, func() { container(text, args...) })
+	return true
+}
 
-var _ = ReportAfterSuite("latency table and catalogue check", func(r Report) {
-	if config.Results != nil {
-		config.Results(harness.Collect(r))
-	}
-	if config.Profile == nil {
+var registered bool
+
+// Register declares the catalogue in the running process's Ginkgo suite:
+// the suite set-up that opens the bench, the per-spec guard and baseline,
+// the specs, and the latency table and catalogue check at the end. Call it
+// once, before RunSpecs.
+func Register() {
+	if registered {
 		return
 	}
-	budgets, err := latency.LoadBudgets(config.Profile.Path(config.Profile.Budgets))
-	Expect(err).NotTo(HaveOccurred())
-	Expect(MissingKeys(r, budgets)).To(BeEmpty(), "reaction keys of %s without a spec in the catalogue", config.Profile.Budgets)
-})
+	registered = true
+	BeforeSuite(func(ctx SpecContext) {
+		Expect(config.Profile).NotTo(BeNil(), "scenarios.Configure was not called with a profile")
+		b, err := harness.Open(ctx, config.Profile, config.Options)
+		Expect(err).NotTo(HaveOccurred(), "open the bench of %s", config.Profile.Name)
+		DeferCleanup(b.Close)
+		bench = b
+		AddReportEntry("bench", fmt.Sprintf("%s on %s", config.Profile.Name, b.Interface), ReportEntryVisibilityFailureOrVerbose)
+	}, NodeTimeout(2*time.Minute))
+
+	BeforeEach(func(ctx SpecContext) {
+		harness.Guard(bench, config.Evidence)
+		baseline(ctx)
+	}, NodeTimeout(30*time.Second))
+
+	ReportAfterSuite("latency table and catalogue check", func(r Report) {
+		if config.Results != nil {
+			config.Results(harness.Collect(r))
+		}
+		if config.Profile == nil {
+			return
+		}
+		budgets, err := harness.LoadBudgets(config.Profile)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(MissingKeys(r, budgets)).To(BeEmpty(), "reaction keys of %s without a spec in the catalogue", config.Profile.Budgets)
+	})
+	for _, q := range queued {
+		q()
+	}
+}
 
 // baseline puts the car and the head unit in the state every spec starts
 // from: powered and running, parked with the brake applied at standstill,
@@ -85,6 +111,7 @@ func baseline(ctx context.Context) {
 	Expect(bench.Set("BCM_PowerMode.PowerMode=ON", "BCM_PowerMode.ParkingBrake=Applied", "BCM_PowerMode.NightMode=0",
 		"TCU_Gear.Gear=P", "ESP_VehicleSpeed.VehicleSpeed=0", "ESP_VehicleSpeed.SpeedValid=Valid")).To(Succeed())
 	Eventually(func(g Gomega) {
+		healthy()
 		hb := latest("IVI_Heartbeat")
 		g.Expect(hb.Choice("PowerState")).To(Equal("Running"))
 	}).WithContext(ctx).WithTimeout(10*time.Second).Should(Succeed(), "the DUT runs")
@@ -98,11 +125,20 @@ func baseline(ctx context.Context) {
 		Expect(bench.Control(ctx, "stop_guidance")).To(harness.ReactWithin(time.Second, nav("GuidanceActive", 0)))
 	}
 	Eventually(func(g Gomega) {
+		healthy()
 		g.Expect(latest("IVI_NavStatus").Choice("Display")).To(Equal("Map"))
 		g.Expect(latest("IVI_NavStatus").Choice("Theme")).To(Equal("Day"))
 		g.Expect(latest("IVI_MessagingStatus").Raw("TextInputLocked")).To(BeZero())
 		g.Expect(latest("IVI_MediaStatus").Raw("Ducked")).To(BeZero())
 	}).WithContext(ctx).WithTimeout(5*time.Second).Should(Succeed(), "the DUT shows the baseline")
+}
+
+// healthy ends an Eventually at once when the continuous checks have failed:
+// waiting longer for a DUT that broke its contract tells nothing more.
+func healthy() {
+	if err := bench.Violation(); err != nil {
+		StopTrying(err.Error()).Now()
+	}
 }
 
 // covers labels a spec with the reaction keys it proves, so that
@@ -145,6 +181,22 @@ func budget(key string) time.Duration {
 	return b.P95
 }
 
+// within expects a reaction within the key's p95 budget; a failure names
+// the key.
+func within(key string, exp harness.Expectation) gtypes.GomegaMatcher {
+	GinkgoHelper()
+	return harness.ReactWithin(budget(key), exp, key)
+}
+
+// quiet is how long a reaction that must not happen is watched for: the
+// key's max budget, by which it would have come.
+func quiet(key string) time.Duration {
+	GinkgoHelper()
+	b, ok := bench.Budgets[key]
+	Expect(ok).To(BeTrue(), "the budget file has no %s", key)
+	return b.Max
+}
+
 // Expectations on the DUT's messages by signal: a value-table name, or a
 // number.
 func media(signal string, want any) harness.Expectation {
@@ -159,11 +211,11 @@ func heartbeat(signal string, want any) harness.Expectation {
 }
 
 func signalIs(message, signal string, want any) harness.Expectation {
-	var m types.GomegaMatcher
+	var m gtypes.GomegaMatcher
 	switch w := want.(type) {
 	case string:
 		m = harness.Choice(signal, Equal(w))
-	case types.GomegaMatcher:
+	case gtypes.GomegaMatcher:
 		m = harness.Signal(signal, w)
 	default:
 		m = harness.Signal(signal, BeNumerically("==", w))
@@ -188,4 +240,13 @@ func meetBudgets(sets ...*harness.Samples) {
 	for _, s := range sets {
 		Expect(*s).To(harness.MeetBudget(bench.Budgets))
 	}
+}
+
+// Run runs the catalogue against c's bench with Ginkgo's configuration: what
+// `hil run` calls, outside `go test`. It reports whether every spec passed.
+func Run(t GinkgoTestingT, c Config, suite types.SuiteConfig, reporter types.ReporterConfig) bool {
+	Configure(c)
+	Register()
+	RegisterFailHandler(Fail)
+	return RunSpecs(t, "cockpit-hil scenarios", suite, reporter)
 }

@@ -53,5 +53,6 @@ func TestScenariosSuite(t *testing.T) {
 		harness.WriteTable(out, results)
 	}
 	scenarios.Configure(c)
+	scenarios.Register()
 	specs.Run(t, "scenarios")
 }

@@ -24,16 +24,16 @@ func standby() harness.Expectation {
 	}))
 }
 
-var _ = Describe("vehicle", Label("vehicle"), func() {
+var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 	It("shuts down on power OFF and boots on ON, within budget", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(harness.ReactWithin(budget("vehicle.standby"), standby()))
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON")).To(harness.ReactWithin(budget("vehicle.ready"), allReady()))
+		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(within("vehicle.standby", standby()))
+		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON")).To(within("vehicle.ready", allReady()))
 	})
 
 	It("ignores the steering wheel while in standby", covers("vehicle.standby"), func(ctx SpecContext) {
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(harness.ReactWithin(budget("vehicle.standby"), standby()))
+		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(within("vehicle.standby", standby()))
 		track := latest("IVI_MediaStatus").Raw("TrackIndex")
-		Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(quietFor, media("TrackIndex", float64(track+1))))
+		Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(quiet("music.next"), media("TrackIndex", float64(track+1))))
 	})
 
 	It("keeps its heartbeat and status messages to their 100 ms cycle", func(ctx SpecContext) {
@@ -55,15 +55,15 @@ var _ = Describe("vehicle", Label("vehicle"), func() {
 		It("locks text input when the vehicle speed stops arriving, and unlocks once it is back at standstill", covers("messaging.text_lock"), func(ctx SpecContext) {
 			// The DUT notices after 3 periods (60 ms); the lock follows within budget.
 			Expect(bench.Silence("ESP_VehicleSpeed")).To(Succeed())
-			Eventually(func() uint64 { return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).
+			Eventually(func() uint64 { healthy(); return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).
 				WithTimeout(3*20*time.Millisecond + budget("messaging.text_lock") + 200*time.Millisecond).Should(BeEquivalentTo(1))
 			Expect(bench.Resume("ESP_VehicleSpeed")).To(Succeed())
-			Eventually(func() uint64 { return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).Should(BeZero())
+			Eventually(func() uint64 { healthy(); return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).Should(BeZero())
 		})
 
 		It("locks text input when the vehicle speed turns invalid", covers("messaging.text_lock"), func(ctx SpecContext) {
-			Expect(bench.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Invalid")).To(harness.ReactWithin(budget("messaging.text_lock"), messaging("TextInputLocked", 1)))
-			Expect(bench.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Valid")).To(harness.ReactWithin(budget("messaging.text_lock"), messaging("TextInputLocked", 0)))
+			Expect(bench.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Invalid")).To(within("messaging.text_lock", messaging("TextInputLocked", 1)))
+			Expect(bench.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Valid")).To(within("messaging.text_lock", messaging("TextInputLocked", 0)))
 		})
 
 		It("ignores a button frame whose CRC is wrong, and takes the same frame with its CRC right", func(ctx SpecContext) {
@@ -79,14 +79,14 @@ var _ = Describe("vehicle", Label("vehicle"), func() {
 				return fmt.Sprintf("%03X#%X", m.ID, data)
 			}
 			track := latest("IVI_MediaStatus").Raw("TrackIndex")
-			Expect(bench.Send(ctx, forged(true))).To(harness.NotReactWithin(quietFor, media("TrackIndex", float64(track+1))))
-			Expect(bench.Send(ctx, forged(false))).To(harness.ReactWithin(budget("music.next"), media("TrackIndex", float64(track+1))))
+			Expect(bench.Send(ctx, forged(true))).To(harness.NotReactWithin(quiet("music.next"), media("TrackIndex", float64(track+1))))
+			Expect(bench.Send(ctx, forged(false))).To(within("music.next", media("TrackIndex", float64(track+1))))
 		})
 	})
 })
 
 // Power cycles take a real head unit tens of seconds each: slow on a bench.
-var _ = Describe("vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
+var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
 	It("shuts down and boots within budget", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
 		ready, down := harness.Samples{Key: "vehicle.ready"}, harness.Samples{Key: "vehicle.standby"}
 		for range SamplesPerKey {

@@ -30,6 +30,10 @@ var _ = Describe("the hil command line", func() {
 		Entry("misspelt signal", 1, `no signal "NxtBtn" in SWC_Buttons; did you mean NextBtn?`, "send", "virtual", "SWC_Buttons.NxtBtn=1"),
 		Entry("value out of range", 1, "out of range [0, 655.35] km/h", "send", "virtual", "ESP_VehicleSpeed.VehicleSpeed=999"),
 		Entry("dbc check without files", 2, "no DBC file given", "dbc", "check"),
+		Entry("run with an unknown profile", 2, "profile nosuch: no such file, and not a built-in profile (bench-can0, ci-vcan, sim)", "run", "--profile", "nosuch"),
+		Entry("run with a misspelt reaction key", 2, `music.nxt`, "run", "--sim-latency", "music.nxt=400ms"),
+		Entry("run with simulator settings on a real head unit", 2, "the DUT is a real head unit; --sim-latency and --sim-fault set the simulator", "run", "--profile", "bench-can0", "--sim-fault", "heartbeat=stop-after:2s"),
+		Entry("run help", 0, "hil run [--profile FILE|NAME]", "run", "-h"),
 	)
 
 	It("takes flags after the interface and getopt's attached values, as can-utils", func() {

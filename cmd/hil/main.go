@@ -1,7 +1,7 @@
 // Command hil is cockpit-hil's one CLI: bus tools that bench engineers know
 // from can-utils (dump, send, record, replay), with the same flag letters and
-// byte-identical output, and, as the project grows, the scenario runner and
-// the reference head unit.
+// byte-identical output, the reference head unit (sim), the rest of the car
+// (restbus), and the scenario catalogue compiled in (run).
 package main
 
 import (
@@ -31,6 +31,7 @@ var commands = []command{
 	{"dbc", "check, normalise or generate Go codecs from DBC files", runDBC},
 	{"sim", "run the reference head unit on a bus", runSim},
 	{"restbus", "play the rest of the car from a DBC, driven from stdin", runRestbus},
+	{"run", "run the scenario suites against a bench profile, with a latency table", runRun},
 }
 
 func usage(w io.Writer) {

@@ -7,7 +7,9 @@ package profile
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -28,6 +30,9 @@ type Profile struct {
 
 	// Dir is the profile's directory, against which its paths resolve.
 	Dir string `yaml:"-"`
+	// FS holds the profile's files when it is not on disk (a profile built
+	// into the hil binary); nil means the operating system's files.
+	FS fs.FS `yaml:"-"`
 }
 
 // Bus is the CAN interface the bench uses.
@@ -99,9 +104,21 @@ func Load(path string) (*Profile, error) {
 	return Parse(path, src)
 }
 
+// LoadFS reads and checks a profile from a file system (embedded
+// profiles); its relative paths resolve within fsys.
+func LoadFS(fsys fs.FS, path string) (*Profile, error) {
+	src, err := fs.ReadFile(fsys, path)
+	if err != nil {
+		return nil, fmt.Errorf("load profile: %w", err)
+	}
+	return parse(fsys, path, src)
+}
+
 // Parse reads profile YAML; name appears in errors and its directory
 // resolves relative paths.
-func Parse(name string, src []byte) (*Profile, error) {
+func Parse(name string, src []byte) (*Profile, error) { return parse(nil, name, src) }
+
+func parse(fsys fs.FS, name string, src []byte) (*Profile, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -112,13 +129,13 @@ func Parse(name string, src []byte) (*Profile, error) {
 	if err := checkKeys(name, root.Content[0], reflect.TypeOf(Profile{}), ""); err != nil {
 		return nil, err
 	}
-	p := &Profile{Dir: filepath.Dir(name)}
+	p := &Profile{Dir: filepath.Dir(name), FS: fsys}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	p.Dir = filepath.Dir(name)
+	p.Dir, p.FS = filepath.Dir(name), fsys
 	if err := p.check(name, root.Content[0]); err != nil {
 		return nil, err
 	}
@@ -213,7 +230,7 @@ func (p *Profile) check(file string, root *yaml.Node) error {
 			}
 			continue
 		}
-		if _, err := os.Stat(p.Path(d)); err != nil {
+		if _, err := p.stat(d); err != nil {
 			return bad("dbc", "%s: %v", d, err)
 		}
 	}
@@ -271,7 +288,7 @@ func (p *Profile) check(file string, root *yaml.Node) error {
 	if p.Budgets == "" {
 		return bad("budgets", "missing: a budget file (budgets/reference.yaml)")
 	}
-	if _, err := os.Stat(p.Path(p.Budgets)); err != nil {
+	if _, err := p.stat(p.Budgets); err != nil {
 		return bad("budgets", "%v", err)
 	}
 	return nil
@@ -300,5 +317,23 @@ func (p *Profile) Path(rel string) string {
 	if filepath.IsAbs(rel) {
 		return rel
 	}
+	if p.FS != nil {
+		return path.Join(filepath.ToSlash(p.Dir), rel)
+	}
 	return filepath.Join(p.Dir, rel)
+}
+
+// ReadFile reads a file the profile names (a DBC, the budget file).
+func (p *Profile) ReadFile(rel string) ([]byte, error) {
+	if p.FS != nil {
+		return fs.ReadFile(p.FS, p.Path(rel))
+	}
+	return os.ReadFile(p.Path(rel))
+}
+
+func (p *Profile) stat(rel string) (fs.FileInfo, error) {
+	if p.FS != nil {
+		return fs.Stat(p.FS, p.Path(rel))
+	}
+	return os.Stat(p.Path(rel))
 }

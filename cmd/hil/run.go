@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/profile"
+	"github.com/cockpit-hil/hil/headunit"
+	"github.com/cockpit-hil/hil/profiles"
+	"github.com/cockpit-hil/hil/scenarios"
+	"github.com/onsi/ginkgo/v2"
+)
+
+const runExamples = `  hil run                                               the whole catalogue against the built-in head unit
+  hil run --label-filter music                          only the music specs
+  hil run --label-filter '!latency'                     behaviour only, no sampled latency specs
+  hil run --sim-latency music.next=400ms                a slow simulator: the music.next specs fail
+  hil run --sim-fault heartbeat=stop-after:2s           a heartbeat that stops: the continuous check fails
+  hil run --profile ci-vcan --report out                hil sim as a process on vcan0; JUnit and evidence in out/
+  hil run --profile profiles/bench-can0.yaml --label-filter '!slow'
+                                                        a real head unit on can0
+
+Profiles: a YAML file, or a built-in name: sim (the default: the reference
+head unit in this process, on the virtual bus), ci-vcan (hil sim as a process
+on vcan0), bench-can0 (a real head unit on can0).
+Labels: messaging, music, navigation, vehicle, latency (sampled, serial), slow,
+and every reaction key (music.next, vehicle.ready, ...).
+--report DIR writes DIR/junit.xml, DIR/latency.txt and, for each failed
+spec, its last seconds of bus traffic under DIR/evidence/.
+The exit status is 0 when every spec passed, 1 when one failed, 2 on a usage error.
+`
+
+func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("run", "[--profile FILE|NAME] [--label-filter EXPR] [--focus REGEXP] [--report DIR] [--sim-latency KEY=DURATION]... [--sim-fault KEY=FAULT]... [-v]", runExamples, stderr)
+	profileArg := fs.String("profile", "sim", "the bench `PROFILE`: a YAML file or a built-in name")
+	labels := fs.String("label-filter", "", "run only specs whose labels match `EXPR` (Ginkgo's syntax: music && !latency)")
+	focus := fs.String("focus", "", "run only specs whose text matches `REGEXP`")
+	report := fs.String("report", "", "write the JUnit report, latency table and failure evidence to `DIR`")
+	verbose := fs.Bool("v", false, "print every spec as it runs")
+	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec")
+	seed := fs.Int64("seed", 0, "`N` orders the specs as a run with that seed did (0: a new order)")
+	var latencies, faults multiFlag
+	fs.Var(&latencies, "sim-latency", "`KEY=DURATION` for the simulator's reaction (repeatable)")
+	fs.Var(&faults, "sim-fault", "`KEY=FAULT` to inject into the simulator (repeatable)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError(fs, "unexpected %q", pos[0])
+	}
+	p, err := loadRunProfile(*profileArg)
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	if err := applySimSettings(p, latencies, faults); err != nil {
+		return usageError(fs, "%v", err)
+	}
+
+	suite, reporter := ginkgo.GinkgoConfiguration()
+	suite.LabelFilter = *labels
+	if *focus != "" {
+		suite.FocusStrings = []string{*focus}
+	}
+	suite.FailFast = *failFast
+	if *seed != 0 {
+		suite.RandomSeed = *seed
+	}
+	reporter.Verbose = *verbose
+	reporter.NoColor = !isTerminal(stdout)
+	cfg := scenarios.Config{Profile: p}
+	var results []harness.KeyResult
+	var resultsErr error
+	cfg.Results = func(r []harness.KeyResult, err error) { results, resultsErr = r, err }
+	if *report != "" {
+		if err := os.MkdirAll(*report, 0o755); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		reporter.JUnitReport = filepath.Join(*report, "junit.xml")
+		cfg.Evidence = filepath.Join(*report, "evidence")
+	}
+	var summary ginkgo.Report
+	ginkgo.ReportAfterSuite("hil run summary", func(r ginkgo.Report) { summary = r })
+
+	start := time.Now()
+	passed := scenarios.Run(&runT{}, cfg, suite, reporter)
+	wall := time.Since(start)
+
+	if resultsErr != nil {
+		fmt.Fprintf(stderr, "hil run: latency results: %v\n", resultsErr)
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "\nLatency by reaction key (%s, %s on %s; budgets from %s):\n", p.Name, p.DUT.Kind, p.Bus.Interface, p.Budgets)
+	if len(results) == 0 {
+		table.WriteString("  no latency samples (the label filter left out the latency specs)\n")
+	} else {
+		harness.WriteTable(&table, results)
+	}
+	fmt.Fprint(stdout, table.String())
+	if *report != "" {
+		if err := os.WriteFile(filepath.Join(*report, "latency.txt"), []byte(table.String()), 0o644); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	failed := failedSpecs(summary)
+	fmt.Fprintf(stdout, "\n%d specs ran in %v: %d passed, %d failed\n", summary.PreRunStats.SpecsThatWillRun, wall.Round(time.Millisecond),
+		summary.PreRunStats.SpecsThatWillRun-len(failed), len(failed))
+	if !passed {
+		if len(failed) == 0 {
+			return errors.New("the suite failed (see above)")
+		}
+		return fmt.Errorf("%d specs failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
+	}
+	return nil
+}
+
+// runT is the one thing RunSpecs needs of a *testing.T.
+type runT struct{ failed bool }
+
+func (t *runT) Fail() { t.failed = true }
+
+// loadRunProfile reads a profile file, or a built-in one by name.
+func loadRunProfile(arg string) (*profile.Profile, error) {
+	if _, err := os.Stat(arg); err == nil {
+		return profile.Load(arg)
+	}
+	name := strings.TrimSuffix(arg, ".yaml")
+	if !strings.ContainsAny(name, `/\`) {
+		if p, err := profile.LoadFS(profiles.FS, name+".yaml"); err == nil || !errors.Is(err, os.ErrNotExist) {
+			return p, err
+		}
+	}
+	entries, _ := profiles.FS.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {
+			names = append(names, n)
+		}
+	}
+	return nil, fmt.Errorf("profile %s: no such file, and not a built-in profile (%s)", arg, strings.Join(names, ", "))
+}
+
+// applySimSettings passes --sim-latency and --sim-fault to the profile's
+// simulator, built in or launched, after checking them as hil sim would.
+func applySimSettings(p *profile.Profile, latencies, faults []string) error {
+	if len(latencies)+len(faults) == 0 {
+		return nil
+	}
+	if p.DUT.Kind == profile.Bench {
+		return fmt.Errorf("profile %s: the DUT is a real head unit; --sim-latency and --sim-fault set the simulator", p.Name)
+	}
+	var check headunit.Settings
+	set := func(m *map[string]string, kv string, parse func(string) error) error {
+		if err := parse(kv); err != nil {
+			return err
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if *m == nil {
+			*m = map[string]string{}
+		}
+		(*m)[k] = v
+		return nil
+	}
+	for _, l := range latencies {
+		if err := set(&p.DUT.Sim.Latency, l, check.SetLatency); err != nil {
+			return err
+		}
+	}
+	for _, f := range faults {
+		if err := set(&p.DUT.Sim.Faults, f, check.SetFault); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failedSpecs names the failed specs with the first line of why.
+func failedSpecs(r ginkgo.Report) []string {
+	var out []string
+	for _, s := range r.SpecReports {
+		if !s.Failed() {
+			continue
+		}
+		name := s.FullText()
+		if name == "" {
+			name = "[" + s.LeafNodeType.String() + "]"
+		}
+		out = append(out, name+": "+firstReason(s.Failure.Message))
+	}
+	return slices.Compact(out)
+}
+
+// firstReason is the line of a failure message that says why, past
+// Gomega's preamble ("Unexpected error:", "<*fmt.wrapError | 0x...>:"); an
+// assertion's own description ("the DUT runs") is kept in front of it.
+func firstReason(msg string) string {
+	var said []string
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "<") || strings.HasSuffix(line, "error:") || strings.HasPrefix(line, "Told to stop trying") {
+			continue
+		}
+		said = append(said, line)
+		if strings.Contains(line, ":") {
+			break
+		}
+	}
+	if len(said) == 0 {
+		return msg
+	}
+	return strings.Join(said, ": ")
+}
+
+// isTerminal reports whether w is a character device (a terminal), where
+// colours are welcome; CI logs and files get plain text.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
