@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/profile"
@@ -54,5 +55,7 @@ func TestScenariosSuite(t *testing.T) {
 	}
 	scenarios.Configure(c)
 	scenarios.Register()
+	start := time.Now()
 	specs.Run(t, "scenarios")
+	fmt.Printf("\nMEASURE: catalogue wall time on %s (%s on %s): %.1f s\n", filepath.Base(path), p.DUT.Kind, p.Bus.Interface, time.Since(start).Seconds())
 }
