@@ -304,6 +304,24 @@ var _ = Describe("a process DUT", Label("vehicle"), Serial, func() {
 	}, SpecTimeout(time.Minute))
 })
 
+var _ = Describe("vehicle state", Label("messaging"), Serial, func() {
+	It("is set by name or typed through the generated codecs, and the next cycle carries it", func(ctx SpecContext) {
+		b := openBench(ctx, simProfile(nil))
+		Expect(b.Change(ctx, "ESP_VehicleSpeed.VehicleSpeed=42.5")).To(harness.ReactWithin(200*time.Millisecond,
+			harness.Emits("IVI_MessagingStatus", harness.Signal("TextInputLocked", BeNumerically("==", 1)))))
+		Expect(b.SetMessage(ivi.NewESP_VehicleSpeed().SetVehicleSpeed(0).SetSpeedValid(true))).To(Succeed())
+		Eventually(func() float64 {
+			f, _ := b.Latest("ESP_VehicleSpeed")
+			return f.Physical("VehicleSpeed")
+		}).Should(BeZero())
+		Eventually(func() uint64 {
+			f, _ := b.Latest("IVI_MessagingStatus")
+			return f.Raw("TextInputLocked")
+		}).Should(BeZero(), "standstill with the brake applied unlocks, so the typed frame's CRC and counter were right")
+		Expect(b.SetMessage(ivi.NewIVI_Heartbeat())).To(MatchError(ContainSubstring("set IVI_Heartbeat: not played by the rest-bus")))
+	}, SpecTimeout(time.Minute))
+})
+
 var _ = Describe("evidence and replay", Label("vehicle"), Serial, func() {
 	It("renders the last seconds as a candump log that reads back, decoded, with the probes' lines", func(ctx SpecContext) {
 		p := simProfile(nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
+	"go.einride.tech/can"
 )
 
 // Stimulus is something the bench did to the DUT: a press, a change of
@@ -125,6 +126,23 @@ func (b *Bench) Change(ctx context.Context, assignments ...string) *Stimulus {
 // Set changes vehicle state through the rest-bus: MESSAGE.SIGNAL=VALUE.
 // The next cycle of each message carries it.
 func (b *Bench) Set(assignments ...string) error { return b.rest.Set(assignments...) }
+
+// Message is a generated codec that encodes itself (dbc/infotainmentcan).
+type Message interface {
+	Codec
+	MarshalFrame() (can.Frame, error)
+}
+
+// SetMessage sets every signal of a rest-bus message from a generated
+// codec, typed: bench.SetMessage(ivi.NewESP_VehicleSpeed().SetVehicleSpeed(42.5)).
+// The rest-bus keeps filling in the counter and CRC.
+func (b *Bench) SetMessage(m Message) error {
+	f, err := m.MarshalFrame()
+	if err != nil {
+		return fmt.Errorf("set %s: %w", m.Descriptor().Name, err)
+	}
+	return b.rest.SetPayload(m.Descriptor().Name, f.Data[:f.Length])
+}
 
 // Send sends one frame in cansend syntax, a one-off stimulus.
 func (b *Bench) Send(ctx context.Context, frame string) *Stimulus {

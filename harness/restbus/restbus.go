@@ -154,6 +154,32 @@ func (s *Sim) Set(assignments ...string) error {
 	return nil
 }
 
+// SetPayload replaces every signal of a played message with those of data
+// (a payload encoded elsewhere, by a generated codec); the counter and CRC
+// stay the rest-bus's own. The next cycle carries it.
+func (s *Sim) SetPayload(message string, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return errors.New("rest-bus stopped")
+	}
+	p := s.played[message]
+	if p == nil {
+		return fmt.Errorf("set %s: not played by the rest-bus", message)
+	}
+	if len(data) != len(p.data) {
+		return fmt.Errorf("set %s: %d bytes, the message has %d", message, len(data), len(p.data))
+	}
+	copy(p.data, data)
+	if p.cyc == nil {
+		return nil // silenced: Resume sends the new values
+	}
+	if err := p.cyc.Update(p.frames()...); err != nil {
+		return fmt.Errorf("update %s: %w", message, err)
+	}
+	return nil
+}
+
 // Press holds MESSAGE.SIGNAL at 1 for hold (DefaultPressCycles cycles of its
 // message when hold is 0), then releases it to 0 and returns once the
 // release has been on the bus for two cycles: a receiver sees presses as
