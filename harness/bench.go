@@ -263,15 +263,24 @@ func (b *Bench) Probe(name string) (*probe.Probe, bool) {
 }
 
 func loadDB(p *profile.Profile) (*candb.Database, error) {
+	name, src, err := DBCSource(p)
+	if err != nil {
+		return nil, err
+	}
+	return candb.Parse(name, src)
+}
+
+// DBCSource returns the name and text of the profile's DBC.
+func DBCSource(p *profile.Profile) (string, []byte, error) {
 	d := p.DBC[0]
 	if d == "builtin:infotainment" {
-		return candb.Parse("infotainment.dbc (built in)", dbc.Infotainment)
+		return "infotainment.dbc (built in)", dbc.Infotainment, nil
 	}
 	src, err := p.ReadFile(d)
 	if err != nil {
-		return nil, fmt.Errorf("load DBC: %w", err)
+		return "", nil, fmt.Errorf("load DBC: %w", err)
 	}
-	return candb.Parse(p.Path(d), src)
+	return p.Path(d), src, nil
 }
 
 // LoadBudgets reads the profile's budget file.

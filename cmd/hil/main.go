@@ -32,6 +32,7 @@ var commands = []command{
 	{"sim", "run the reference head unit on a bus", runSim},
 	{"restbus", "play the rest of the car from a DBC, driven from stdin", runRestbus},
 	{"run", "run the scenario suites against a bench profile, with a latency table", runRun},
+	{"report", "render report.json as HTML; compare several runs", runReport},
 }
 
 func usage(w io.Writer) {

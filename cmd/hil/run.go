@@ -13,6 +13,7 @@ import (
 
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/profile"
+	"github.com/cockpit-hil/hil/harness/report"
 	"github.com/cockpit-hil/hil/headunit"
 	"github.com/cockpit-hil/hil/profiles"
 	"github.com/cockpit-hil/hil/scenarios"
@@ -33,8 +34,11 @@ head unit in this process, on the virtual bus), ci-vcan (hil sim as a process
 on vcan0), bench-can0 (a real head unit on can0).
 Labels: messaging, music, navigation, vehicle, latency (sampled, serial), slow,
 and every reaction key (music.next, vehicle.ready, ...).
---report DIR writes DIR/junit.xml, DIR/latency.txt and, for each failed
-spec, its last seconds of bus traffic under DIR/evidence/.
+--report DIR writes DIR/junit.xml (Ginkgo's), DIR/report.json (every spec,
+every key with all its samples), DIR/report.html (one self-contained page:
+distribution and timeline per key against its budget, the trace of each
+failed spec), DIR/latency.txt and, for each failed spec, its last seconds of
+bus traffic under DIR/evidence/. 'hil report DIR...' renders and compares them.
 The exit status is 0 when every spec passed, 1 when one failed, 2 on a usage error.
 `
 
@@ -106,9 +110,11 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	fmt.Fprint(stdout, table.String())
 	if *report != "" {
-		if err := os.WriteFile(filepath.Join(*report, "latency.txt"), []byte(table.String()), 0o644); err != nil {
-			return fmt.Errorf("report: %w", err)
+		if err := writeReports(*report, table.String(), summary, results, p); err != nil {
+			return err
 		}
+		fmt.Fprintf(stdout, "\nreport: %s (open in a browser), %s, %s\n", filepath.Join(*report, "report.html"),
+			filepath.Join(*report, "report.json"), filepath.Join(*report, "junit.xml"))
 	}
 	failed := failedSpecs(summary)
 	fmt.Fprintf(stdout, "\n%d specs ran in %v: %d passed, %d failed\n", summary.PreRunStats.SpecsThatWillRun, wall.Round(time.Millisecond),
@@ -118,6 +124,39 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 			return errors.New("the suite failed (see above)")
 		}
 		return fmt.Errorf("%d specs failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
+	}
+	return nil
+}
+
+// writeReports writes latency.txt, report.json and report.html next to
+// Ginkgo's junit.xml.
+func writeReports(dir, table string, summary ginkgo.Report, results []harness.KeyResult, p *profile.Profile) error {
+	if err := os.WriteFile(filepath.Join(dir, "latency.txt"), []byte(table), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	name, src, err := harness.DBCSource(p)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	r := report.Build(summary, results, p, name, src)
+	if err := writeFile(filepath.Join(dir, "report.json"), r.WriteJSON); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, "report.html"), func(w io.Writer) error { return report.WriteHTML(w, r) })
+}
+
+// writeFile creates path and fills it with write.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	return nil
 }

@@ -1,10 +1,16 @@
 package main_test
 
 import (
+	"encoding/json"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/cockpit-hil/hil/internal/specs"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -22,14 +28,28 @@ var _ = Describe("hil run", Label("music"), Serial, func() {
 		return s
 	}
 
-	It("runs the music.next specs, prints the latency table and writes the report", func() {
+	It("runs the music.next specs, prints the latency table and writes the report, which Chromium renders", func() {
 		dir := GinkgoT().TempDir()
 		s := run(0, "--label-filter", "music.next", "--report", dir)
 		out := string(s.Out.Contents())
 		Expect(out).To(MatchRegexp(`music\.next\s+20\s+\d+\.\dms\s+\d+\.\dms\s+\d+\.\dms\s+150\.0ms\s+225\.0ms\s+ok`))
 		Expect(out).To(MatchRegexp(`\d+ specs ran in .*: \d+ passed, 0 failed`))
 		Expect(filepath.Join(dir, "junit.xml")).To(BeAnExistingFile())
+		Expect(filepath.Join(dir, "report.json")).To(BeAnExistingFile())
 		Expect(os.ReadFile(filepath.Join(dir, "latency.txt"))).To(ContainSubstring("music.next"))
+		// music.next and music.prev are sampled together: two keys, two plots each.
+		renderInChromium(filepath.Join(dir, "report.html"), 4)
+	})
+
+	It("catches a page that reaches out or renders nothing (negative control of the Chromium check)", func() {
+		page := filepath.Join(GinkgoT().TempDir(), "report.html")
+		Expect(os.WriteFile(page, []byte(`<!DOCTYPE html><html><body><img src="http://10.255.255.1/plot.png"></body></html>`), 0o644)).To(Succeed())
+		failures := InterceptGomegaFailures(func() { renderInChromium(page, 2) })
+		Expect(failures).To(ContainElements(
+			ContainSubstring("the screenshot is not blank"),
+			ContainSubstring("the rendered page holds the plots"),
+			ContainSubstring("requests made by the page"),
+		))
 	})
 
 	It("fails with a slow simulator, naming the key, the figures and the budget (negative control)", func() {
@@ -50,3 +70,69 @@ var _ = Describe("hil run", Label("music"), Serial, func() {
 		Expect(string(s.Err.Contents())).To(MatchRegexp(`a continuous check failed: .*heartbeat: IVI_Heartbeat silent for \d+ms, more than 3 periods of 100ms`))
 	})
 })
+
+// renderInChromium loads a report in headless Chromium as a person would
+// open it, and checks what they would see: a screenshot that is not blank,
+// the SVG plots in the rendered page, no console message (the page has no
+// script, and its Content-Security-Policy turns any attempt to load
+// something into one) and no network request made by the page.
+func renderInChromium(page string, plots int) {
+	GinkgoHelper()
+	chromium := specs.Tool("chromium")
+	dir := filepath.Dir(page)
+	shot, netlog := filepath.Join(dir, "shot.png"), filepath.Join(dir, "net.json")
+	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-extensions",
+		"--window-size=1200,1600", "--user-data-dir=" + filepath.Join(dir, "chromium")}
+	cmd := exec.Command(chromium, append(flags, "--enable-logging=stderr", "--v=0", "--log-net-log="+netlog, "--screenshot="+shot, "file://"+page)...)
+	logged, err := cmd.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), string(logged))
+	Expect(string(logged)).NotTo(ContainSubstring(":CONSOLE("), "console messages")
+
+	f, err := os.Open(shot)
+	Expect(err).NotTo(HaveOccurred())
+	defer f.Close()
+	img, err := png.Decode(f)
+	Expect(err).NotTo(HaveOccurred())
+	b := img.Bounds()
+	inked, colours := 0, map[color.RGBA]bool{}
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			colours[c] = true
+			if c.R < 235 || c.G < 235 || c.B < 235 {
+				inked++
+			}
+		}
+	}
+	Expect(float64(inked)/float64(b.Dx()*b.Dy()/4)).To(BeNumerically(">", 0.03), "the screenshot is not blank")
+	Expect(len(colours)).To(BeNumerically(">", 20), "text, bars and budget lines in several colours")
+
+	dom, err := exec.Command(chromium, append(flags, "--dump-dom", "file://"+page)...).Output()
+	Expect(err).NotTo(HaveOccurred())
+	Expect(strings.Count(string(dom), "<svg")).To(Equal(plots), "the rendered page holds the plots")
+	Expect(string(dom)).To(And(ContainSubstring("p95 budget"), ContainSubstring("max budget")))
+
+	var nl struct {
+		Constants struct {
+			LogEventTypes map[string]int `json:"logEventTypes"`
+		} `json:"constants"`
+		Events []struct {
+			Type   int            `json:"type"`
+			Params map[string]any `json:"params"`
+		} `json:"events"`
+	}
+	src, err := os.ReadFile(netlog)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(json.Unmarshal(src, &nl)).To(Succeed())
+	start := nl.Constants.LogEventTypes["URL_REQUEST_START_JOB"]
+	var fetched []string
+	for _, e := range nl.Events {
+		url, _ := e.Params["url"].(string)
+		// The browser's own requests (updates, time) have no origin.
+		if e.Type == start && url != "" && e.Params["initiator"] != "not an origin" && !strings.HasPrefix(url, "file:") && !strings.HasPrefix(url, "data:") {
+			fetched = append(fetched, url)
+		}
+	}
+	Expect(fetched).To(BeEmpty(), "requests made by the page")
+}

@@ -69,6 +69,9 @@ type DUT struct {
 	Events string `yaml:"events"`
 	// Controls are actions with no CAN frame (incoming_call, ...), each an argv.
 	Controls map[string][]string `yaml:"controls"`
+	// Version names what is tested (a firmware build), for reports and
+	// their comparison.
+	Version string `yaml:"version"`
 	// Sim configures the built-in simulator: latencies and faults by key.
 	Sim Sim `yaml:"sim"`
 }
