@@ -22,8 +22,10 @@ import (
 var pageTemplate string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms":      ms,
-	"dataURI": func(s string) template.URL { return template.URL("data:text/plain;base64," + base64.StdEncoding.EncodeToString([]byte(s))) },
+	"ms": ms,
+	"dataURI": func(s string) template.URL {
+		return template.URL("data:text/plain;base64," + base64.StdEncoding.EncodeToString([]byte(s)))
+	},
 	"fileName": func(s string) string {
 		return regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(s, "_") + ".log"
 	},
