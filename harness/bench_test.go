@@ -345,6 +345,14 @@ var _ = Describe("evidence and replay", Label("vehicle"), Serial, func() {
 		Expect(ev.Decoded).To(ContainSubstring(":: IVI_Heartbeat(Counter: "))
 		Expect(ev.Decoded).To(ContainSubstring(":: ESP_VehicleSpeed(CRC: "))
 		Expect(ev.Observations).To(MatchRegexp(`\(\d+\.\d{6}\) events \{.*"event":"track_changed"`))
+		ar := canlog.NewASCReader(strings.NewReader(ev.ASC), "evidence.asc")
+		for n = 0; ; n++ {
+			if _, err := ar.Next(); err != nil {
+				Expect(err).To(MatchError(io.EOF))
+				break
+			}
+		}
+		Expect(n).To(Equal(ev.Frames), "the ASC trace holds the same frames")
 	}, SpecTimeout(time.Minute))
 
 	It("replays a trace with one signal replaced, CRCs made anew, and without it changes nothing", func(ctx SpecContext) {

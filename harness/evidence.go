@@ -22,6 +22,7 @@ import (
 type Evidence struct {
 	Log     string // candump -L format
 	Decoded string // the same lines followed by " :: Message(Signal: value, ...)"
+	ASC     string // the same frames as a Vector ASC trace, for CANoe
 	Frames  int
 	// Observations are the probes' lines of the window, oldest first:
 	// "(1700000000.123456) probe line".
@@ -32,11 +33,14 @@ type Evidence struct {
 func (b *Bench) Evidence(window time.Duration) Evidence {
 	since := time.Now().Add(-window)
 	frames := b.rec.since(func(f *canbus.Received) bool { return !f.Time.Before(since) })
-	var log, dec strings.Builder
+	var log, dec, asc strings.Builder
 	var line []byte
 	var values []candb.Value
+	aw := canlog.NewASCWriter(&asc)
+	defer aw.Close()
 	for i := range frames {
 		f := &frames[i]
+		aw.Write(f)
 		line = canlog.AppendLog(line[:0], f, 0)
 		log.Write(line)
 		dec.Write(line[:len(line)-1])
@@ -46,7 +50,8 @@ func (b *Bench) Evidence(window time.Duration) Evidence {
 		}
 		dec.WriteByte('\n')
 	}
-	return Evidence{Log: log.String(), Decoded: dec.String(), Frames: len(frames), Observations: b.observations(since)}
+	aw.Close()
+	return Evidence{Log: log.String(), Decoded: dec.String(), ASC: asc.String(), Frames: len(frames), Observations: b.observations(since)}
 }
 
 func (b *Bench) observations(since time.Time) string {
@@ -69,7 +74,8 @@ func (b *Bench) observations(since time.Time) string {
 // its report gets the last second decoded (shown with the failure, and in
 // the JUnit report) and the whole window as a candump log and the probes'
 // lines (in the JSON report); when dir is not empty, the window is also
-// written there as <spec>.log, <spec>.decoded.txt and <spec>.probes.txt.
+// written there as <spec>.log, <spec>.asc (Vector ASC), <spec>.decoded.txt
+// and <spec>.probes.txt.
 func AttachEvidence(b *Bench, window time.Duration, dir string) {
 	ginkgo.DeferCleanup(func() {
 		report := ginkgo.CurrentSpecReport()
@@ -106,7 +112,7 @@ func writeEvidence(dir, spec string, ev Evidence) ([]string, error) {
 	}
 	var files []string
 	for _, f := range []struct{ suffix, text string }{
-		{".log", ev.Log}, {".decoded.txt", ev.Decoded}, {".probes.txt", ev.Observations},
+		{".log", ev.Log}, {".asc", ev.ASC}, {".decoded.txt", ev.Decoded}, {".probes.txt", ev.Observations},
 	} {
 		if f.text == "" {
 			continue

@@ -15,7 +15,7 @@ func TestWriteEvidenceNamesFilesAfterTheSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(files) != 3 {
-		t.Errorf("wrote %v, want the log, the decoded text and the probes' lines", files)
+		t.Errorf("wrote %v, want the log, the decoded text and the probes' lines (no ASC given)", files)
 	}
 	base := filepath.Join(dir, "music_It_advances_the_track_within_its_budget")
 	for suffix, want := range map[string]string{".log": ev.Log, ".decoded.txt": ev.Decoded, ".probes.txt": ev.Observations} {

@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/can/canlog"
@@ -15,8 +17,12 @@ const recordExamples = `  hil record -o drive.log vcan0           until Ctrl-C
   hil record -o - -n 1000 can0            1000 frames to stdout
   hil record -o idle.log -T 2000 vcan0    until 2 s without a frame
 
+  hil record -o drive.asc vcan0           Vector ASC, for CANoe and CANalyzer
+
 The file holds what candump -L prints, byte for byte, plus a DROPCOUNT line
-(as candump -l -d writes) wherever the kernel dropped frames. At the end
+(as candump -l -d writes) wherever the kernel dropped frames. With --format
+asc (the default for a FILE ending in .asc) it is a Vector ASC trace as
+python-can writes it, drops noted as comments. At the end
 "recorded N frames, dropped D" goes to stderr.
 `
 
@@ -25,12 +31,22 @@ func runRecord(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	var rf receiveFlags
 	rf.register(fs)
 	outName := fs.String("o", "", "write the log to `FILE` (- for stdout)")
+	format := fs.String("format", "", "`FORMAT` of the file: log (candump -L) or asc (Vector); default by the file name")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if *outName == "" {
 		return usageError(fs, "no output file (-o FILE)")
+	}
+	if *format == "" {
+		*format = "log"
+		if strings.HasSuffix(strings.ToLower(*outName), ".asc") {
+			*format = "asc"
+		}
+	}
+	if *format != "log" && *format != "asc" {
+		return usageError(fs, "--format %q: want log or asc", *format)
 	}
 	if err := checkIfaces(fs, pos); err != nil {
 		return err
@@ -64,8 +80,21 @@ func runRecord(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return wrapWrite(err)
 	}
 	flush := func() error { return wrapWrite(out.Flush()) }
+	finish := flush
+	if *format == "asc" {
+		asc := canlog.NewASCWriter(out)
+		frame = func(r *canbus.Received) error {
+			recorded++
+			return wrapWrite(asc.Write(r))
+		}
+		drop = func(name string, n, total uint64) error {
+			return wrapWrite(asc.Comment(fmt.Sprintf("%s dropped %d frames (%d in all)", name, n, total)))
+		}
+		flush = func() error { return wrapWrite(errors.Join(asc.Flush(), out.Flush())) }
+		finish = func() error { return wrapWrite(errors.Join(asc.Close(), out.Flush())) }
+	}
 	err = rx.run(ctx, frame, drop, flush)
-	if ferr := flush(); err == nil {
+	if ferr := finish(); err == nil {
 		err = ferr
 	}
 	if f, ok := w.(*os.File); ok && w != stdout {
