@@ -33,6 +33,7 @@ var commands = []command{
 	{"restbus", "play the rest of the car from a DBC, driven from stdin", runRestbus},
 	{"run", "run the scenario suites against a bench profile, with a latency table", runRun},
 	{"report", "render report.json as HTML; compare several runs", runReport},
+	{"doctor", "check an interface and the head unit on it before a run", runDoctor},
 }
 
 func usage(w io.Writer) {

@@ -127,3 +127,30 @@ var _ = Describe("hil sim on vcan0 with hil restbus as its peer", Label("vcan", 
 		Expect(crash.Err).To(gbytes.Say("simulated crash"))
 	})
 })
+
+var _ = Describe("hil doctor", Label("vcan"), func() {
+	It("reports ok for vcan0 with the head unit and the rest of the car on it", func() {
+		simOnVcan()
+		s := start(hil, "doctor", specs.VCAN(0))
+		Eventually(s, 20*time.Second).Should(gexec.Exit(0))
+		out := string(s.Out.Contents())
+		Expect(out).NotTo(MatchRegexp(`(?m)^(warn|fail)`))
+		Expect(out).To(And(
+			MatchRegexp(`(?m)^ok    vcan\d: present and up \(vcan, CAN FD frames allowed \(MTU 72\)\)$`),
+			MatchRegexp(`(?m)^ok    traffic: \d+ frames in 1s \(\d+ frames/s\)`),
+			MatchRegexp(`(?m)^ok    DUT heartbeat: IVI_Heartbeat from IVI every \d+\.\d ms \(DBC: 100ms\) \(\d+ frames\), all ready, Running$`),
+		))
+	})
+
+	It("warns of a silent bus and fails a missing interface, saying what to do", func() {
+		s := start(hil, "doctor", "-t", "200ms", specs.VCAN(1))
+		Eventually(s, 20*time.Second).Should(gexec.Exit(0), "warnings are not failures")
+		Expect(string(s.Out.Contents())).To(And(
+			MatchRegexp(`(?m)^warn  traffic: no frames in 200ms\n      → is the head unit powered`),
+			MatchRegexp(`(?m)^warn  DUT heartbeat: no IVI_Heartbeat from IVI in 200ms`),
+		))
+		s = start(hil, "doctor", "vcan99")
+		Eventually(s, 20*time.Second).Should(gexec.Exit(1))
+		Expect(string(s.Out.Contents())).To(ContainSubstring("fail  vcan99: no such interface\n      → an adapter: plug it in"))
+	})
+})
