@@ -39,6 +39,8 @@ every key with all its samples), DIR/report.html (one self-contained page:
 distribution and timeline per key against its budget, the trace of each
 failed spec), DIR/latency.txt and, for each failed spec, its last seconds of
 bus traffic under DIR/evidence/. 'hil report DIR...' renders and compares them.
+Progress goes to stderr: on a terminal one live line (specs done of all,
+failures, the spec running, the time so far), elsewhere a line per spec.
 The exit status is 0 when every spec passed, 1 when one failed, 2 on a usage error.
 `
 
@@ -79,6 +81,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		suite.RandomSeed = *seed
 	}
 	reporter.Verbose = *verbose
+	reporter.SilenceSkips = true // a label filter's skipped specs are not news
 	reporter.NoColor = !isTerminal(stdout)
 	cfg := scenarios.Config{Profile: p}
 	var results []harness.KeyResult
@@ -93,10 +96,13 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	var summary ginkgo.Report
 	ginkgo.ReportAfterSuite("hil run summary", func(r ginkgo.Report) { summary = r })
+	prog := &progress{w: stderr, live: isTerminal(stdout) && !*verbose}
+	prog.register()
 
 	start := time.Now()
 	passed := scenarios.Run(&runT{}, cfg, suite, reporter)
 	wall := time.Since(start)
+	prog.end()
 
 	if resultsErr != nil {
 		fmt.Fprintf(stderr, "hil run: latency results: %v\n", resultsErr)

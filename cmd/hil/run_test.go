@@ -34,6 +34,7 @@ var _ = Describe("hil run", Label("music"), Serial, func() {
 		out := string(s.Out.Contents())
 		Expect(out).To(MatchRegexp(`music\.next\s+20\s+\d+\.\dms\s+\d+\.\dms\s+\d+\.\dms\s+150\.0ms\s+225\.0ms\s+ok`))
 		Expect(out).To(MatchRegexp(`\d+ specs ran in .*: \d+ passed, 0 failed`))
+		Expect(string(s.Err.Contents())).To(MatchRegexp(`(?m)\[2/2 \d+s\] passed +music .*\(\d+\.\ds\)$`), "a progress line per spec where stdout is no terminal")
 		Expect(filepath.Join(dir, "junit.xml")).To(BeAnExistingFile())
 		Expect(filepath.Join(dir, "report.json")).To(BeAnExistingFile())
 		Expect(os.ReadFile(filepath.Join(dir, "latency.txt"))).To(ContainSubstring("music.next"))
