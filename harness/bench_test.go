@@ -242,7 +242,10 @@ var _ = Describe("probes and controls", Label("messaging"), Serial, func() {
 		r = b.Control(ctx, "incoming_message", "from=Alice").Until(ctx, harness.Emits("IVI_MessagingStatus", harness.Signal("UnreadCount", BeNumerically("==", 1))), time.Second)
 		Expect(r.Err).NotTo(HaveOccurred())
 		Expect(r.Sample().StimulusSource).To(Equal("user"), "a control has no frame: its time zero is when it was issued")
-		Expect(b.Control(ctx, "start_guidance", "maneuver=Sideways").Err()).To(Succeed(), "the line was sent; the DUT answers the error on its stream")
+		sideways := b.Control(ctx, "start_guidance", "maneuver=Sideways")
+		Expect(sideways.Err()).To(Succeed(), "the line was sent; the DUT answers the error on its stream")
+		r = sideways.Until(ctx, harness.Emits("IVI_NavStatus", harness.Signal("GuidanceActive", BeNumerically("==", 1))), 300*time.Millisecond)
+		Expect(r.Err).To(MatchError(ContainSubstring(`The DUT answered the control: start_guidance: maneuver "Sideways" is not Straight, Left, Right, UTurn or Arrive`)))
 	}, SpecTimeout(time.Minute))
 
 	It("watch a command's output", func(ctx SpecContext) {

@@ -35,6 +35,9 @@ type Stimulus struct {
 	done    chan error // the action's end (a press's release)
 	once    sync.Once
 	doneErr error
+	// answers returns what the DUT replied to a control line with an
+	// error ({"error": "..."} on its event stream), for a failure message.
+	answers func() []string
 }
 
 func (b *Bench) stimulus(ctx context.Context, what string) *Stimulus {
@@ -202,6 +205,16 @@ func (b *Bench) Control(ctx context.Context, action string, params ...string) *S
 		}
 	}
 	line, _ := json.Marshal(cmd)
+	ctl, mark := b.control, b.control.Mark()
+	s.answers = func() []string {
+		var out []string
+		for _, o := range ctl.From(mark) {
+			if e, ok := o.Fields["error"]; ok {
+				out = append(out, fmt.Sprint(e))
+			}
+		}
+		return out
+	}
 	s.issued.Time = time.Now()
 	s.done <- b.control.Send(string(line))
 	return s
@@ -286,6 +299,9 @@ func (s *Stimulus) Until(ctx context.Context, exp Expectation, within time.Durat
 		if err != nil {
 			s.Err()
 			r.Err = &NoReaction{Stimulus: s.what, At: stim, Within: within, Expected: exp, Stuck: stuck.lines(), Waiting: exp.waitingFor(last), cause: err}
+			if s.answers != nil {
+				r.Err.(*NoReaction).Answers = s.answers()
+			}
 			return r
 		}
 		if v := s.b.violation(); v != nil {
@@ -319,6 +335,7 @@ type NoReaction struct {
 	Expected Expectation
 	Stuck    []string // the last frames of the expected message, decoded
 	Waiting  string
+	Answers  []string // the DUT's error replies to a control line
 	cause    error
 }
 
@@ -333,6 +350,9 @@ func (e *NoReaction) Error() string {
 		b.WriteString("    " + l + "\n")
 	}
 	b.WriteString("Waiting for:\n    " + strings.ReplaceAll(e.Waiting, "\n", "\n    "))
+	for _, a := range e.Answers {
+		b.WriteString("\nThe DUT answered the control: " + a)
+	}
 	return b.String()
 }
 

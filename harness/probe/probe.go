@@ -153,6 +153,16 @@ func (p *Probe) Lines() []string {
 	return lines
 }
 
+// From returns the observations from mark on.
+func (p *Probe) From(mark int) []Observation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if mark >= len(p.obs) {
+		return nil
+	}
+	return slices.Clone(p.obs[mark:])
+}
+
 // Since returns the observations that arrived at or after t.
 func (p *Probe) Since(t time.Time) []Observation {
 	p.mu.Lock()
