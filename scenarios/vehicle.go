@@ -68,9 +68,16 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 
 		It("ignores a button frame whose CRC is wrong, and takes the same frame with its CRC right", func(ctx SpecContext) {
 			// A press forged as the next frame of the controller's
-			// sequence, so only the CRC tells the two apart.
+			// sequence, so only the CRC tells the two apart. The
+			// controller falls silent first: a frame of its own with the
+			// same counter would make the forged one a repeat.
+			Expect(bench.Silence("SWC_Buttons")).To(Succeed())
+			swc, _ := bench.DB.Message("SWC_Buttons")
+			cycle := swc.CycleTime
+			Eventually(func() time.Duration { return time.Since(latest("SWC_Buttons").Time) }).Should(BeNumerically(">", 2*cycle), "the last frame of the controller is on record")
+			last := latest("SWC_Buttons").Raw("Counter")
 			forged := func(corrupt bool) string {
-				counter := (latest("SWC_Buttons").Raw("Counter") + 1) % 16
+				counter := (last + 1) % 16
 				m, data, err := bench.DB.Build([]string{"SWC_Buttons.NextBtn=1"}, uint8(counter))
 				Expect(err).NotTo(HaveOccurred())
 				if corrupt {
