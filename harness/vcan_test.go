@@ -135,7 +135,9 @@ var _ = Describe("benches on vcan", Label("vcan"), Serial, func() {
 			iface, len(seen), counts[0], counts[len(counts)-1], window, float64(counts[0])/window.Seconds(), lost)
 		Expect(lost).To(BeZero())
 		Expect(float64(counts[0])/window.Seconds()).To(BeNumerically(">=", 8000), "every predicate saw at least 8,000 frames/s")
-		Expect(counts[len(counts)-1]-counts[0]).To(BeNumerically("<=", timers), "every predicate saw the same frames")
+		// Each waiter's 2 s starts when its goroutine runs: on one slow CPU
+		// the windows differ by a few milliseconds, tens of frames.
+		Expect(float64(counts[len(counts)-1]-counts[0])).To(BeNumerically("<=", 0.01*float64(counts[0])), "every predicate saw the same frames, within the difference of their windows")
 	}, SpecTimeout(time.Minute))
 
 	It("keeps rest-bus periods in the kernel (BCM) and in user space; prints their jitter", func(ctx SpecContext) {
