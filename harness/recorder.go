@@ -93,6 +93,20 @@ func (r *recorder) since(keep func(*canbus.Received) bool) []canbus.Received {
 	return out
 }
 
+// latest returns a copy of the newest recorded frame that keep accepts,
+// looking back from the end, so that asking for a message's last frame
+// costs what lies after it, not the whole ring.
+func (r *recorder) latest(keep func(*canbus.Received) bool) (canbus.Received, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := r.n - 1; i >= 0; i-- {
+		if f := &r.frames[(r.start+i)%len(r.frames)]; keep(f) {
+			return *f, true
+		}
+	}
+	return canbus.Received{}, false
+}
+
 // cursorBatch is how many frames a cursor copies per lock: waiters that
 // read one frame per lock would contend with the recorder at 8,000 frames/s.
 const cursorBatch = 64
@@ -120,9 +134,6 @@ func (r *recorder) follow(ctx context.Context, from int64) *cursor {
 }
 
 func (c *cursor) close() { c.stop() }
-
-// position is the sequence number of the frame next returns next.
-func (c *cursor) position() int64 { return c.seq - int64(len(c.buf)-c.pos) }
 
 // next returns the next frame, waiting for it.
 func (c *cursor) next() (*canbus.Received, error) {

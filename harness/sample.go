@@ -64,10 +64,9 @@ func (b *Bench) Latest(message string) (Frame, bool) {
 	if !ok {
 		return Frame{}, false
 	}
-	frames := b.rec.since(func(f *canbus.Received) bool { return isMessage(f, m) })
-	if len(frames) == 0 {
+	f, ok := b.rec.latest(func(f *canbus.Received) bool { return isMessage(f, m) })
+	if !ok {
 		return Frame{}, false
 	}
-	f := frames[len(frames)-1]
 	return Frame{Received: f, Message: m, Values: m.Decode(f.Payload(), []candb.Value(nil))}, true
 }

@@ -147,17 +147,18 @@ func appendASCFrame(b []byte, ch int, r *canbus.Received) []byte {
 	return fmt.Appendf(b, "%d  %-15s %-4s %s %x %s", ch, id, dir, dtype, r.Len, strings.Join(data, " "))
 }
 
+// fdLen is the payload length of each CAN FD DLC code.
+var fdLen = [16]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64}
+
 // fdDLC is the DLC code of an FD payload length.
 func fdDLC(n int) int {
-	for code, l := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64} {
+	for code, l := range fdLen {
 		if n <= l {
 			return code
 		}
 	}
 	return 15
 }
-
-var fdLen = [16]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64}
 
 // ASCReader reads frames from a Vector ASC trace.
 type ASCReader struct {

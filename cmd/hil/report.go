@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/cockpit-hil/hil/harness/report"
 )
@@ -42,7 +43,7 @@ func runReport(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 		if len(pos) > 1 || err != nil || !st.IsDir() {
 			return usageError(fs, "-o FILE is needed unless one report directory is given")
 		}
-		path = pos[0] + "/report.html"
+		path = filepath.Join(pos[0], "report.html")
 	}
 	if err := writeFile(path, func(w io.Writer) error { return report.WriteHTML(w, reports...) }); err != nil {
 		return err

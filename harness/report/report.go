@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -223,7 +224,7 @@ func (r Report) WriteJSON(w io.Writer) error {
 // Load reads a report.json (or the report.json in a directory).
 func Load(path string) (Report, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = strings.TrimSuffix(path, "/") + "/report.json"
+		path = filepath.Join(path, "report.json")
 	}
 	var r Report
 	src, err := os.ReadFile(path)
