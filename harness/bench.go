@@ -511,8 +511,35 @@ func (b *Bench) Close() error {
 // Resume starts it again with its current signals.
 func (b *Bench) Silence(message string) error { return b.rest.Silence(message) }
 
-// Resume restarts a silenced message.
-func (b *Bench) Resume(message string) error { return b.rest.Resume(b.runCtx, message) }
+// Resume restarts a silenced message. Its alive counter continues from the
+// message's last frame on the bus, the rest-bus's own or a one-off frame
+// sent in its place (Send, Replay), so the DUT takes the first resumed
+// frame as it would any other: restarting at 0 could repeat the counter of
+// that last frame, and the DUT would rightly ignore it.
+func (b *Bench) Resume(message string) error {
+	m, ok := b.DB.Message(message)
+	if !ok || !b.rest.Silenced(message) {
+		return b.rest.Resume(b.runCtx, message) // a no-op, or an error naming the message
+	}
+	var last []byte
+	if f, ok := b.lastOnBus(m); ok {
+		last = f.Payload()
+	}
+	return b.rest.ResumeAfter(b.runCtx, message, last)
+}
+
+// lastOnBus is the last frame of m on the bus: the recorder is first let
+// catch up with the frames sent until now (a one-off frame sent just
+// before is seen within microseconds; the rest-bus's other messages are a
+// frame at least every cycle), for at most 100 ms.
+func (b *Bench) lastOnBus(m *candb.Message) (canbus.Received, bool) {
+	ctx, cancel := context.WithTimeout(b.runCtx, 100*time.Millisecond)
+	defer cancel()
+	b.rec.sync(ctx, time.Now())
+	return b.rec.latest(func(f *canbus.Received) bool {
+		return f.ID == m.ID && f.Extended == m.Extended && !f.Error && !f.Remote
+	})
+}
 
 // Dropped is how many frames the observer has lost so far.
 func (b *Bench) Dropped() uint64 { return b.obs.Stats().Dropped }

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 )
@@ -77,6 +78,19 @@ func (r *recorder) end() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.first + int64(r.n)
+}
+
+// sync waits until the recorder holds a frame stamped at t or later, so
+// that what was on the bus at t has been recorded, or until ctx ends.
+func (r *recorder) sync(ctx context.Context, t time.Time) {
+	c := r.follow(ctx, r.end())
+	defer c.close()
+	for {
+		f, err := c.next()
+		if err != nil || !f.Time.Before(t) {
+			return
+		}
+	}
 }
 
 // since returns copies of the recorded frames that keep accepts, oldest first.

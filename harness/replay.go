@@ -102,7 +102,7 @@ func (b *Bench) Replay(ctx context.Context, path string, overrides ...string) *S
 			}
 		})
 		for _, name := range silenced {
-			err = errors.Join(err, b.rest.Resume(b.runCtx, name))
+			err = errors.Join(err, b.Resume(name))
 		}
 		s.done <- err
 	}()

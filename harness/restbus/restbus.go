@@ -95,8 +95,11 @@ func (s *Sim) Messages() []string {
 // Kernel reports whether the kernel keeps the periods (BCM).
 func (s *Sim) Kernel() bool { return s.sched.Kernel() }
 
-func (p *message) frames() []canbus.Frame {
-	seq := p.layout.Sequence(p.data, 0)
+func (p *message) frames() []canbus.Frame { return p.framesFrom(0) }
+
+// framesFrom is the message's counter sequence starting at first.
+func (p *message) framesFrom(first uint8) []canbus.Frame {
+	seq := p.layout.Sequence(p.data, first)
 	frames := make([]canbus.Frame, len(seq))
 	for i, d := range seq {
 		frames[i] = canbus.Frame{ID: p.m.ID, Extended: p.m.Extended, FD: p.m.FD, Len: uint8(len(d))}
@@ -238,8 +241,28 @@ func (s *Sim) Silence(message string) error {
 	return err
 }
 
-// Resume restarts a silenced message.
+// Silenced reports whether a played message is silenced.
+func (s *Sim) Silenced(message string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.played[message]
+	return p != nil && p.cyc == nil
+}
+
+// Resume restarts a silenced message; its counter sequence starts at 0.
+// A receiver that saw the message before it fell silent may take the
+// first resumed frame for a repeat: use ResumeAfter where the last frame
+// on the bus is known.
 func (s *Sim) Resume(ctx context.Context, message string) error {
+	return s.ResumeAfter(ctx, message, nil)
+}
+
+// ResumeAfter restarts a silenced message so that its alive counter
+// continues from last, the payload of the message's last frame on the bus
+// (the rest-bus's own, or a one-off frame sent in its place): a receiver
+// that checks the counter sees it advance, as after any other frame. With
+// last nil the sequence starts at 0.
+func (s *Sim) ResumeAfter(ctx context.Context, message string, last []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.played[message]
@@ -249,9 +272,16 @@ func (s *Sim) Resume(ctx context.Context, message string) error {
 	if p.cyc != nil {
 		return nil
 	}
+	var first uint8
+	if last != nil && p.layout.HasCounter() {
+		first = uint8(p.layout.Counter(last)+1) % e2e.CounterModulo
+	}
 	var err error
-	p.cyc, err = s.sched.Start(ctx, p.m.CycleTime, p.frames()...)
-	return err
+	p.cyc, err = s.sched.Start(ctx, p.m.CycleTime, p.framesFrom(first)...)
+	if err != nil {
+		return fmt.Errorf("resume %s: %w", message, err)
+	}
+	return nil
 }
 
 // Stop ends every cyclic transmission. The bus stays open: its owner closes it.

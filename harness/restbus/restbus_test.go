@@ -113,3 +113,78 @@ func TestPressHoldsTheBitForThreeCycles(t *testing.T) {
 		t.Errorf("NextBtn set in %d frames, want about %d (one press)", pressed, DefaultPressCycles)
 	}
 }
+
+// A resumed message continues the counter of the last frame on the bus, so
+// a receiver that checks the counter takes its first frame; Resume, which
+// restarts at 0, is the control: after a last counter of 0 its first frame
+// is a repeat that an ECU refuses.
+func TestResumeAfterContinuesTheCounter(t *testing.T) {
+	db, _ := candb.Parse("infotainment.dbc", dbc.Infotainment)
+	m, _ := db.Message("SWC_Buttons")
+	l, _ := m.E2E(e2e.DefaultNames)
+	for _, tc := range []struct {
+		name     string
+		last     uint8
+		after    bool // ResumeAfter the last frame, or Resume
+		accepted bool
+	}{
+		{"after 15 wraps to 0", 15, true, true},
+		{"after 3 goes on at 4", 3, true, true},
+		{"after 0 goes on at 1", 0, true, true},
+		{"Resume after 0 repeats it", 0, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			v := canbus.NewVirtual("virtual")
+			tx, rx := v.Open(), v.Open(canbus.WithFilters(canbus.Filter{ID: m.ID, Mask: 0x7FF}))
+			defer tx.Close()
+			defer rx.Close()
+			sim, err := Start(ctx, tx, db, "IVI")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sim.Stop()
+			if err := sim.Silence(m.Name); err != nil {
+				t.Fatal(err)
+			}
+			// The last frame on the bus: a one-off one, counter tc.last.
+			last := m.Initial()
+			l.Seal(last, tc.last)
+			check := e2e.NewChecker(l)
+			if err := check.Accept(last); err != nil {
+				t.Fatal(err)
+			}
+			for drained := false; !drained; { // frames sent before the silence
+				select {
+				case <-time.After(3 * m.CycleTime):
+					drained = true
+				default:
+					rctx, rcancel := context.WithTimeout(ctx, 3*m.CycleTime)
+					_, err := rx.Receive(rctx)
+					rcancel()
+					drained = err != nil
+				}
+			}
+			if tc.after {
+				err = sim.ResumeAfter(ctx, m.Name, last)
+			} else {
+				err = sim.Resume(ctx, m.Name)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := rx.Receive(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = check.Accept(r.Payload())
+			if tc.accepted && err != nil {
+				t.Errorf("first resumed frame % X refused after counter %d: %v", r.Payload(), tc.last, err)
+			}
+			if !tc.accepted && err == nil {
+				t.Errorf("first resumed frame % X accepted after counter %d; want a repeat", r.Payload(), tc.last)
+			}
+		})
+	}
+}
