@@ -40,7 +40,8 @@ type Bench struct {
 	// Ginkgo process's own interface when suites run in parallel.
 	Interface string
 
-	runDir  string // private directory: sockets, the DUT's files
+	runDir  string          // private directory: sockets, the DUT's files
+	virtual *canbus.Virtual // the session's own bus, for the interface "virtual"
 	obs     canbus.Bus
 	restBus canbus.Bus
 	rest    *restbus.Sim
@@ -65,6 +66,10 @@ type Options struct {
 	// Process is the parallel process number (1-based) that picks the
 	// interface; 0 takes Ginkgo's.
 	Process int
+	// Hil is the hil binary that a profile's DUT argv "hil" runs (hil run
+	// gives its own executable, whatever its file name); HIL_BIN, when set,
+	// comes first, and without either "hil" is looked up on PATH.
+	Hil string
 }
 
 // Open starts a bench session from a profile and waits until the DUT is ready.
@@ -91,9 +96,10 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	if b.runDir, err = os.MkdirTemp("", "hil-bench-"); err != nil {
 		return nil, fmt.Errorf("open bench: %w", err)
 	}
-	iface := b.Interface
-	if iface == "virtual" {
-		iface = fmt.Sprintf("virtual:bench-%p", b) // one session, one bus
+	if b.Interface == "virtual" {
+		// One session, one bus, named as a trace names it: evidence from
+		// it replays with canplayer -I trace.log vcan0=virtual.
+		b.virtual = canbus.NewVirtual("virtual")
 	}
 	// The observer sees error frames too: the continuous checks report them.
 	obsOpts := []canbus.Option{canbus.WithErrorMask(canbus.ErrMaskAll)}
@@ -102,12 +108,16 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	} else {
 		obsOpts = append(obsOpts, canbus.WithQueueLen(1<<16), canbus.WithReceiveBuffer(8<<20))
 	}
-	if b.obs, err = candial.Open(iface, obsOpts...); err != nil {
+	obs, err := b.dial(obsOpts...)
+	if err != nil {
 		return nil, err
 	}
-	if b.restBus, err = candial.Open(iface); err != nil {
+	b.obs = obs
+	restBus, err := b.dial()
+	if err != nil {
 		return nil, err
 	}
+	b.restBus = restBus
 	runCtx, stop := context.WithCancel(context.Background())
 	b.runCtx, b.stop = runCtx, stop
 	capacity := o.RecorderFrames
@@ -116,7 +126,7 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	}
 	b.rec = newRecorder(capacity)
 	go b.rec.run(runCtx, b.obs)
-	if err := b.startDUT(runCtx, iface); err != nil {
+	if err := b.startDUT(runCtx, o.Hil); err != nil {
 		return nil, err
 	}
 	readyCtx, cancel := context.WithTimeout(ctx, b.readyTimeout())
@@ -141,6 +151,14 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 		return nil, err
 	}
 	return b, nil
+}
+
+// dial opens a connection to the session's bus.
+func (b *Bench) dial(opts ...canbus.Option) (canbus.Bus, error) {
+	if b.virtual != nil {
+		return b.virtual.Open(opts...), nil
+	}
+	return candial.Open(b.Interface, opts...)
 }
 
 // Isolate gives Ginkgo process n (1-based) its own interface, so parallel
@@ -315,14 +333,14 @@ func (b *Bench) simSettings() (headunit.Settings, []string, error) {
 	return set, args, nil
 }
 
-func (b *Bench) startDUT(ctx context.Context, iface string) error {
+func (b *Bench) startDUT(ctx context.Context, hil string) error {
 	set, simArgs, err := b.simSettings()
 	if err != nil {
 		return err
 	}
 	switch b.Profile.DUT.Kind {
 	case profile.Simulator:
-		dutBus, err := candial.Open(iface)
+		dutBus, err := b.dial()
 		if err != nil {
 			return err
 		}
@@ -348,7 +366,7 @@ func (b *Bench) startDUT(ctx context.Context, iface string) error {
 			argv = append(argv, b.expand(a))
 		}
 		argv = append(argv, simArgs...)
-		argv[0] = resolveHil(argv[0])
+		argv[0] = resolveHil(argv[0], hil)
 		if b.dut, err = probe.Command(ctx, "dut", argv); err != nil {
 			return fmt.Errorf("start DUT: %w", err)
 		}
@@ -357,13 +375,17 @@ func (b *Bench) startDUT(ctx context.Context, iface string) error {
 }
 
 // resolveHil finds the hil binary for a profile that names it: HIL_BIN,
-// this very program when it is hil, or hil on PATH.
-func resolveHil(name string) string {
+// the one the caller gives (hil run's own executable), this very program
+// when its file is named hil, or hil on PATH.
+func resolveHil(name, given string) string {
 	if name != "hil" {
 		return name
 	}
 	if p := os.Getenv("HIL_BIN"); p != "" {
 		return p
+	}
+	if given != "" {
+		return given
 	}
 	if exe, err := os.Executable(); err == nil && filepath.Base(exe) == "hil" {
 		return exe

@@ -87,8 +87,8 @@ func Register() {
 		if config.Results != nil {
 			config.Results(harness.Collect(r))
 		}
-		if config.Profile == nil {
-			return
+		if config.Profile == nil || !r.SuiteSucceeded && !anySpecRan(r) {
+			return // nothing ran: the failure that stopped it is the news
 		}
 		budgets, err := harness.LoadBudgets(config.Profile)
 		Expect(err).NotTo(HaveOccurred())
@@ -139,6 +139,16 @@ func healthy() {
 	if err := bench.Violation(); err != nil {
 		StopTrying(err.Error()).Now()
 	}
+}
+
+// anySpecRan reports whether a spec of the report got to run.
+func anySpecRan(r Report) bool {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType == types.NodeTypeIt && s.State != types.SpecStateSkipped && s.State != types.SpecStatePending {
+			return true
+		}
+	}
+	return false
 }
 
 // covers labels a spec with the reaction keys it proves, so that

@@ -18,6 +18,7 @@ import (
 	"github.com/cockpit-hil/hil/profiles"
 	"github.com/cockpit-hil/hil/scenarios"
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 )
 
 const runExamples = `  hil run                                               the whole catalogue against the built-in head unit
@@ -84,6 +85,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	reporter.SilenceSkips = true // a label filter's skipped specs are not news
 	reporter.NoColor = !isTerminal(stdout)
 	cfg := scenarios.Config{Profile: p}
+	if exe, err := os.Executable(); err == nil {
+		cfg.Options.Hil = exe // a profile's "hil" is this binary, whatever its name
+	}
 	var results []harness.KeyResult
 	var resultsErr error
 	cfg.Results = func(r []harness.KeyResult, err error) { results, resultsErr = r, err }
@@ -123,9 +127,11 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 			filepath.Join(*report, "report.json"), filepath.Join(*report, "junit.xml"))
 	}
 	failed := failedSpecs(summary)
-	fmt.Fprintf(stdout, "\n%d specs ran in %v: %d passed, %d failed\n", summary.PreRunStats.SpecsThatWillRun, wall.Round(time.Millisecond),
-		summary.PreRunStats.SpecsThatWillRun-len(failed), len(failed))
+	fmt.Fprintln(stdout, "\n"+countLine(summary, wall))
 	if !passed {
+		if !anyRan(summary) && len(failed) > 0 {
+			return fmt.Errorf("no spec ran: the bench did not open: %s", strings.TrimPrefix(failed[0], "[BeforeSuite]: open the bench of "+p.Name+": "))
+		}
 		if len(failed) == 0 {
 			return errors.New("the suite failed (see above)")
 		}
@@ -225,6 +231,47 @@ func applySimSettings(p *profile.Profile, latencies, faults []string) error {
 		}
 	}
 	return nil
+}
+
+// countLine is the run's closing line. It counts the specs by what
+// happened to each: a spec that never ran (the bench did not open, the run
+// stopped early) is neither passed nor failed, and the line says so.
+func countLine(r ginkgo.Report, wall time.Duration) string {
+	var ran, passed, failed int
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		switch {
+		case s.State == types.SpecStatePassed:
+			ran++
+			passed++
+		case s.State.Is(types.SpecStateFailureStates):
+			ran++
+			failed++
+		}
+	}
+	// A suite node that failed (the bench did not open) fails the run.
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt && s.Failed() {
+			failed++
+		}
+	}
+	line := fmt.Sprintf("%d specs ran in %v: %d passed, %d failed", ran, wall.Round(time.Millisecond), passed, failed)
+	if notRun := r.PreRunStats.SpecsThatWillRun - ran; notRun > 0 {
+		line += fmt.Sprintf(" (%d of %d specs did not run)", notRun, r.PreRunStats.SpecsThatWillRun)
+	}
+	return line
+}
+
+// anyRan reports whether a spec got to run.
+func anyRan(r ginkgo.Report) bool {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType == types.NodeTypeIt && (s.State == types.SpecStatePassed || s.State.Is(types.SpecStateFailureStates)) {
+			return true
+		}
+	}
+	return false
 }
 
 // failedSpecs names the failed specs with the first line of why.

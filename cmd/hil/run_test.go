@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/color"
 	"image/png"
 	"os"
@@ -64,6 +65,42 @@ var _ = Describe("hil run", Label("music"), Serial, func() {
 		evidence, err := filepath.Glob(filepath.Join(dir, "evidence", "*.decoded.txt"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(evidence).NotTo(BeEmpty(), "the failed specs left their bus traces")
+	})
+
+	It("counts no spec as passed when the bench cannot open, and says why", func() {
+		dir := GinkgoT().TempDir()
+		profile := filepath.Join(dir, "nowhere.yaml")
+		Expect(os.WriteFile(profile, []byte("name: nowhere\nbus: {interface: vcan99}\ndbc: [builtin:infotainment]\n"+
+			"dut: {node: IVI, kind: process, argv: [hil, sim, --bus, vcan99]}\nbudgets: budgets.yaml\n"), 0o644)).To(Succeed())
+		src, err := os.ReadFile(filepath.Join("..", "..", "profiles", "budgets", "reference.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.WriteFile(filepath.Join(dir, "budgets.yaml"), src, 0o644)).To(Succeed())
+		s := run(1, "--profile", profile)
+		out := string(s.Out.Contents())
+		Expect(out).To(MatchRegexp(`(?m)^0 specs ran in .*: 0 passed, 1 failed \(45 of 45 specs did not run\)$`))
+		Expect(string(s.Err.Contents())).To(MatchRegexp(`no spec ran: the bench did not open: .*vcan99`))
+		Expect(out + string(s.Err.Contents())).NotTo(ContainSubstring("without a spec in the catalogue"), "no catalogue check on a run that never started")
+	})
+
+	It("starts a profile's hil sim from its own binary, whatever the binary's file name", func() {
+		dir := GinkgoT().TempDir()
+		copied := filepath.Join(dir, "hil-v1.2-linux-amd64")
+		src, err := os.ReadFile(hil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.WriteFile(copied, src, 0o755)).To(Succeed())
+		profile := filepath.Join(dir, "udp.yaml")
+		bus := fmt.Sprintf("udp:239.74.164.%d:%d", GinkgoParallelProcess(), 20000+GinkgoRandomSeed()%20000)
+		Expect(os.WriteFile(profile, []byte("name: hil sim over udp\nbus: {interface: \""+bus+"\"}\ndbc: [builtin:infotainment]\n"+
+			"dut: {node: IVI, kind: process, argv: [hil, sim, --bus, \"${BUS}\"], ready_timeout: 15s}\nbudgets: budgets.yaml\n"), 0o644)).To(Succeed())
+		budgets, err := os.ReadFile(filepath.Join("..", "..", "profiles", "budgets", "reference.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.WriteFile(filepath.Join(dir, "budgets.yaml"), budgets, 0o644)).To(Succeed())
+		cmd := exec.Command(copied, "run", "--profile", profile, "--label-filter", "music.next && !latency")
+		cmd.Env = append(os.Environ(), "PATH=/usr/bin:/bin", "HIL_BIN=") // no hil anywhere but the binary itself
+		s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Out.Contents())).To(MatchRegexp(`[1-9]\d* specs ran in .*: [1-9]\d* passed, 0 failed`))
 	})
 
 	It("fails when the heartbeat stops, naming the continuous check (negative control)", func() {
