@@ -204,6 +204,22 @@ var _ = Describe("continuous checks", Label("vehicle"), Serial, func() {
 		Expect(w.Stop()).To(MatchError(MatchRegexp(`heartbeat: IVI_Heartbeat silent for \d+ms, more than 3 periods of 100ms`)))
 	}, SpecTimeout(time.Minute))
 
+	It("judge a spec shorter than their tick when they stop: a heartbeat dead before the spec began fails it", func(ctx SpecContext) {
+		p := simProfile(nil)
+		p.DUT.Sim.Faults = map[string]string{"heartbeat": "stop-after:500ms"}
+		b := openBench(ctx, p)
+		Eventually(func() time.Duration { f, _ := b.Latest("IVI_Heartbeat"); return time.Since(f.Time) }).
+			WithTimeout(5 * time.Second).Should(BeNumerically(">", time.Second))
+		// Started and stopped at once: no tick of the checks comes between.
+		w := b.Watch(ctx)
+		Expect(w.Stop()).To(MatchError(MatchRegexp(`heartbeat: IVI_Heartbeat silent for [\d.]+m?s, more than 3 periods of 100ms`)))
+		// A wait that ends, even with its reaction, ends with the violation too.
+		w = b.Watch(ctx)
+		DeferCleanup(func() { _ = w.Stop() }) // its violation is this spec's expectation
+		r := b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, harness.Emits("IVI_MediaStatus", harness.Signal("TrackIndex", BeNumerically(">=", 0))), 5*time.Second)
+		Expect(r.Err).To(MatchError(MatchRegexp(`a continuous check failed: .* heartbeat: IVI_Heartbeat silent`)))
+	}, SpecTimeout(time.Minute))
+
 	It("report unknown IDs, wrong lengths and error frames with when and what", func(ctx SpecContext) {
 		b := openBench(ctx, simProfile(nil))
 		w := b.Watch(ctx)

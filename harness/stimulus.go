@@ -321,6 +321,8 @@ func (s *Stimulus) Until(ctx context.Context, exp Expectation, within time.Durat
 			r.Dropped = s.b.Dropped() - s.dropped
 			if err := s.Err(); err != nil {
 				r.Err = err
+			} else if v := s.b.settle(); v != nil {
+				r.Err = fmt.Errorf("%s came after %s, but a continuous check failed: %v", exp, s.what, v)
 			}
 			return r
 		}
@@ -452,8 +454,19 @@ func (s *Stimulus) NotWithin(ctx context.Context, exp Expectation, window time.D
 	defer c.close()
 	for {
 		f, err := c.next()
-		if err != nil || f.Time.Sub(stim.Time) > window {
-			return s.Err()
+		if err != nil {
+			// No frame past the window: nothing proves the window quiet.
+			s.Err()
+			return fmt.Errorf("watching %v after %s for %s: the bus showed no frame past the window: %w", window, s.what, exp, err)
+		}
+		if f.Time.Sub(stim.Time) > window {
+			if err := s.Err(); err != nil {
+				return err
+			}
+			if v := s.b.settle(); v != nil {
+				return fmt.Errorf("no %s within %v of %s, but a continuous check failed: %v", exp, window, s.what, v)
+			}
+			return nil
 		}
 		if !isMessage(f, m) || int(f.Len) < m.Length {
 			continue

@@ -29,38 +29,30 @@ type Watcher struct {
 	b      *Bench
 	cancel context.CancelFunc
 	done   chan struct{}
+	cur    *cursor // the watcher goroutine's, then Stop's for the last frames
 
 	mu         sync.Mutex
 	violations []Violation
+	cyclic     []*watched
+	busTime    time.Time // the newest frame's timestamp the checks have seen
+}
+
+// watched is one cyclic message of the DUT under the silence check.
+type watched struct {
+	m      *candb.Message
+	last   time.Time
+	silent bool
 }
 
 // Watch starts the continuous checks from now: each cyclic message the DUT
 // sends must not go silent for more than 3 periods, and the bus must carry
 // no error frames, no unknown IDs and no frames whose length differs from
-// their message's.
+// their message's. The checks run on every frame, on a 20 ms tick, once
+// more when a wait of the bench's ends, and a last time at Stop, so a spec
+// shorter than a tick is judged too.
 func (b *Bench) Watch(ctx context.Context) *Watcher {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Watcher{b: b, cancel: cancel, done: make(chan struct{})}
-	b.watch.Store(w)
-	go w.run(ctx)
-	return w
-}
-
-func (w *Watcher) add(t time.Time, check, format string, a ...any) {
-	w.mu.Lock()
-	w.violations = append(w.violations, Violation{Time: t, Check: check, What: fmt.Sprintf(format, a...)})
-	w.mu.Unlock()
-}
-
-func (w *Watcher) run(ctx context.Context) {
-	defer close(w.done)
-	b := w.b
-	type watched struct {
-		m      *candb.Message
-		last   time.Time
-		silent bool
-	}
-	var cyclic []*watched
 	start := time.Now()
 	for _, m := range b.DB.Messages {
 		if slices.Contains(m.Senders, b.Profile.DUT.Node) && m.CycleTime > 0 {
@@ -70,9 +62,27 @@ func (w *Watcher) run(ctx context.Context) {
 			if f, ok := b.Latest(m.Name); ok {
 				last = f.Time
 			}
-			cyclic = append(cyclic, &watched{m: m, last: last})
+			w.cyclic = append(w.cyclic, &watched{m: m, last: last})
 		}
 	}
+	w.cur = b.rec.follow(ctx, b.rec.end())
+	b.watch.Store(w)
+	go w.run(ctx)
+	return w
+}
+
+func (w *Watcher) add(t time.Time, check, format string, a ...any) {
+	w.violations = append(w.violations, Violation{Time: t, Check: check, What: fmt.Sprintf(format, a...)})
+}
+
+// observerLag is how far the checks' view of the bus may fall behind the
+// wall clock before silence is judged on the wall clock: until then it is
+// judged on the bus's own timestamps, so an observer that a busy host
+// delays never makes a DUT message look silent.
+const observerLag = time.Second
+
+func (w *Watcher) run(ctx context.Context) {
+	defer close(w.done)
 	// The silence checks run on every tick of the recorder as well as on
 	// frames, so a silent bus is noticed too.
 	const tick = 20 * time.Millisecond
@@ -87,37 +97,56 @@ func (w *Watcher) run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				b.rec.tick()
+				w.b.rec.tick()
 			}
 		}
 	}()
-	cur := b.rec.follow(ctx, b.rec.end())
-	defer cur.close()
 	for {
-		f, ticked, err := cur.nextOrTick()
+		f, ticked, err := w.cur.nextOrTick()
 		if err != nil {
 			return
 		}
-		if !ticked {
-			w.inspect(f)
-			for _, c := range cyclic {
-				if f.ID == c.m.ID && f.Extended == c.m.Extended {
-					c.last, c.silent = f.Time, false
-				}
-			}
-			continue
+		if ticked {
+			w.check(time.Now())
+		} else {
+			w.frame(f)
 		}
-		now := time.Now()
-		for _, c := range cyclic {
-			if !c.silent && now.Sub(c.last) > 3*c.m.CycleTime {
-				c.silent = true
-				check := "cycle"
-				if strings.Contains(c.m.Name, "Heartbeat") {
-					check = "heartbeat"
-				}
-				w.add(now, check, "%s silent for %v, more than 3 periods of %v (last frame at %s)",
-					c.m.Name, now.Sub(c.last).Round(time.Millisecond), c.m.CycleTime, c.last.Format("15:04:05.000000"))
+	}
+}
+
+// frame runs the per-frame checks and notes the frame's message as alive.
+func (w *Watcher) frame(f *canbus.Received) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.inspect(f)
+	if f.Time.After(w.busTime) {
+		w.busTime = f.Time
+	}
+	for _, c := range w.cyclic {
+		if f.ID == c.m.ID && f.Extended == c.m.Extended && !f.Error {
+			c.last, c.silent = f.Time, false
+		}
+	}
+}
+
+// check runs the silence checks as of the bus time the checks have seen,
+// or wall-clock now less observerLag when that is later.
+func (w *Watcher) check(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ref := w.busTime
+	if lagging := now.Add(-observerLag); lagging.After(ref) {
+		ref = lagging
+	}
+	for _, c := range w.cyclic {
+		if !c.silent && ref.Sub(c.last) > 3*c.m.CycleTime {
+			c.silent = true
+			check := "cycle"
+			if strings.Contains(c.m.Name, "Heartbeat") {
+				check = "heartbeat"
 			}
+			w.add(ref, check, "%s silent for %v, more than 3 periods of %v (last frame at %s)",
+				c.m.Name, ref.Sub(c.last).Round(time.Millisecond), c.m.CycleTime, c.last.Format("15:04:05.000000"))
 		}
 	}
 }
@@ -145,10 +174,26 @@ func (w *Watcher) Violations() []Violation {
 	return slices.Clone(w.violations)
 }
 
-// Stop ends the checks and returns an error listing every violation.
+// Stop ends the checks, after a last look at the bus up to now, and
+// returns an error listing every violation.
 func (w *Watcher) Stop() error {
 	w.cancel()
 	<-w.done
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	w.b.rec.sync(ctx, time.Now())
+	cancel()
+	for {
+		// The cursor's context has ended: it returns what is recorded, then the error.
+		f, ticked, err := w.cur.nextOrTick()
+		if err != nil {
+			break
+		}
+		if !ticked {
+			w.frame(f)
+		}
+	}
+	w.cur.close()
+	w.check(time.Now())
 	w.b.watch.CompareAndSwap(w, nil)
 	vs := w.Violations()
 	if len(vs) == 0 {
@@ -168,6 +213,21 @@ func (b *Bench) violation() *Violation {
 	if w == nil {
 		return nil
 	}
+	return w.first()
+}
+
+// settle runs the silence checks once more as of now, when a wait ends,
+// and returns the first violation, if any.
+func (b *Bench) settle() *Violation {
+	w := b.watch.Load()
+	if w == nil {
+		return nil
+	}
+	w.check(time.Now())
+	return w.first()
+}
+
+func (w *Watcher) first() *Violation {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.violations) == 0 {
