@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 )
 
 // LatencyEntry names the report entries that carry a key's samples.
@@ -22,6 +23,13 @@ type KeyResult struct {
 	Spec    string           `json:"spec,omitempty"`
 	Samples []latency.Sample `json:"samples"`
 	Budget  latency.Budget   `json:"budget"`
+	// Failure says why the key's spec failed ("" when it passed or did
+	// not run), so a key whose sampling stopped early shows FAIL, not
+	// ok on the samples taken before.
+	Failure string `json:"failure,omitempty"`
+	// NotRun marks a key of the budget file that no spec of this run
+	// sampled, because a label filter or focus left its specs out.
+	NotRun bool `json:"not_run,omitempty"`
 }
 
 // Stats summarises the samples.
@@ -29,6 +37,14 @@ func (k KeyResult) Stats() latency.Stats { return latency.Summarize(k.Samples) }
 
 // Verdict judges the samples against the budget: "ok", or why not.
 func (k KeyResult) Verdict() string {
+	switch {
+	case k.NotRun:
+		return "not run"
+	case k.Failure != "" && len(k.Samples) == 0:
+		return "FAIL: no samples (spec failed: " + k.Failure + ")"
+	case k.Failure != "":
+		return fmt.Sprintf("FAIL: spec failed after %d samples: %s", len(k.Samples), k.Failure)
+	}
 	if err := (latency.Budgets{k.Key: k.Budget}).Judge(k.Key, k.Stats()); err != nil {
 		msg := strings.TrimPrefix(err.Error(), k.Key+": ")
 		if i := strings.Index(msg, " ("); i >= 0 {
@@ -40,9 +56,11 @@ func (k KeyResult) Verdict() string {
 }
 
 // Collect gathers the latency entries of a suite's report (from every
-// parallel process), one result per key; samples of a key measured by
-// several specs are pooled.
-func Collect(r ginkgo.Report) ([]KeyResult, error) {
+// parallel process), one result per key of the budget file and per key
+// sampled beyond it; samples of a key measured by several specs are
+// pooled. A key whose spec failed carries the failure, and a key of the
+// budget file with no samples says why: its spec failed, or none ran.
+func Collect(r ginkgo.Report, budgets latency.Budgets) ([]KeyResult, error) {
 	byKey := map[string]*KeyResult{}
 	for _, spec := range r.SpecReports {
 		for _, e := range spec.ReportEntries {
@@ -65,12 +83,35 @@ func Collect(r ginkgo.Report) ([]KeyResult, error) {
 			byKey[k.Key] = &k
 		}
 	}
+	for key, b := range budgets {
+		if byKey[key] == nil {
+			byKey[key] = &KeyResult{Key: key, Budget: b, NotRun: true}
+		}
+	}
+	// A failed spec that covers a key (its label) fails the key.
+	for _, spec := range r.SpecReports {
+		if !spec.Failed() || spec.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		for _, l := range spec.Labels() {
+			if k := byKey[l]; k != nil && k.Failure == "" && (k.NotRun || k.Spec == spec.FullText()) {
+				k.NotRun = false
+				k.Spec = spec.FullText()
+				k.Failure = spec.FullText() + ": " + firstLine(spec.Failure.Message)
+			}
+		}
+	}
 	var out []KeyResult
 	for _, k := range byKey {
 		out = append(out, *k)
 	}
 	slices.SortFunc(out, func(a, b KeyResult) int { return strings.Compare(a.Key, b.Key) })
 	return out, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }
 
 // WriteTable prints one line per key: samples, p50, p95, max, the budget

@@ -81,13 +81,14 @@ var _ = later(Describe, "messaging latency", Label("messaging", "latency"), Seri
 	})
 
 	It("answers and hangs up calls within budget", covers("messaging.answer", "messaging.hangup"), func(ctx SpecContext) {
-		answer, hangup := harness.Samples{Key: "messaging.answer"}, harness.Samples{Key: "messaging.hangup"}
+		sets := together("messaging.answer", "messaging.hangup")
+		answer, hangup := sets[0], sets[1]
 		for range SamplesPerKey {
 			Expect(bench.Control(ctx, "incoming_call")).To(harness.ReactWithin(time.Second, callState(ivi.IVI_MessagingStatus_CallState_Ringing)))
 			Expect(answer.Add(bench.Press(ctx, "SWC_Buttons.PhoneAnswerBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Active), time.Second))).To(Succeed())
 			Expect(hangup.Add(bench.Press(ctx, "SWC_Buttons.PhoneHangupBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Idle), time.Second))).To(Succeed())
 		}
-		meetBudgets(&answer, &hangup)
+		meetBudgets(answer, hangup)
 	})
 
 	It("counts incoming messages within budget", covers("messaging.unread"), func(ctx SpecContext) {

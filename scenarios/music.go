@@ -97,14 +97,15 @@ var _ = later(Describe, "music", Label("music"), func() {
 
 var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func() {
 	It("steps the track both ways within budget", covers("music.next", "music.prev"), func(ctx SpecContext) {
-		next, prev := harness.Samples{Key: "music.next"}, harness.Samples{Key: "music.prev"}
+		sets := together("music.next", "music.prev")
+		next, prev := sets[0], sets[1]
 		for range SamplesPerKey {
 			want := trackStep(+1)
 			Expect(next.Add(bench.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, want, time.Second))).To(Succeed())
 			want = trackStep(-1)
 			Expect(prev.Add(bench.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, want, time.Second))).To(Succeed())
 		}
-		meetBudgets(&next, &prev)
+		meetBudgets(next, prev)
 	})
 
 	It("toggles playback within budget", covers("music.play_pause"), func(ctx SpecContext) {

@@ -59,7 +59,8 @@ var _ = later(Describe, "navigation", Label("navigation"), func() {
 
 var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Serial, func() {
 	It("switches camera and map with the gear within budget, and ducks the music with it", covers("navigation.camera", "music.duck"), func(ctx SpecContext) {
-		camera, duck := harness.Samples{Key: "navigation.camera"}, harness.Samples{Key: "music.duck"}
+		sets := together("navigation.camera", "music.duck")
+		camera, duck := sets[0], sets[1]
 		for i := range SamplesPerKey {
 			gear, d, ducked := "R", ivi.IVI_NavStatus_Display_Camera, 1
 			if i%2 == 1 {
@@ -72,7 +73,7 @@ var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Se
 			Expect(camera.Add(s.Until(ctx, display(d), time.Second))).To(Succeed())
 			Expect(duck.Add(<-done)).To(Succeed())
 		}
-		meetBudgets(&camera, &duck)
+		meetBudgets(camera, duck)
 	})
 
 	It("switches the theme within budget", covers("navigation.theme"), func(ctx SpecContext) {

@@ -84,14 +84,17 @@ func Register() {
 	}, NodeTimeout(30*time.Second))
 
 	ReportAfterSuite("latency table and catalogue check", func(r Report) {
-		if config.Results != nil {
-			config.Results(harness.Collect(r))
-		}
-		if config.Profile == nil || !r.SuiteSucceeded && !anySpecRan(r) {
-			return // nothing ran: the failure that stopped it is the news
+		if config.Profile == nil {
+			return
 		}
 		budgets, err := harness.LoadBudgets(config.Profile)
 		Expect(err).NotTo(HaveOccurred())
+		if config.Results != nil {
+			config.Results(harness.Collect(r, budgets))
+		}
+		if !r.SuiteSucceeded && !anySpecRan(r) {
+			return // nothing ran: the failure that stopped it is the news
+		}
 		Expect(MissingKeys(r, budgets)).To(BeEmpty(), "reaction keys of %s without a spec in the catalogue", config.Profile.Budgets)
 	})
 	for _, q := range queued {
@@ -241,12 +244,21 @@ func sampled(ctx context.Context, key string, measure func(ctx context.Context) 
 	Expect(s).To(harness.MeetBudget(bench.Budgets))
 }
 
-// meetBudgets reports and asserts several keys sampled together.
+// together starts the sample sets of keys that one spec samples at once;
+// each set is reported when the spec ends, failed or not, so a spec that
+// fails early still shows its keys in the latency table.
+func together(keys ...string) []*harness.Samples {
+	sets := make([]*harness.Samples, len(keys))
+	for i, k := range keys {
+		sets[i] = &harness.Samples{Key: k}
+		DeferCleanup(func() { sets[i].Report(bench) })
+	}
+	return sets
+}
+
+// meetBudgets asserts several keys sampled together (see together).
 func meetBudgets(sets ...*harness.Samples) {
 	GinkgoHelper()
-	for _, s := range sets {
-		s.Report(bench)
-	}
 	for _, s := range sets {
 		Expect(*s).To(harness.MeetBudget(bench.Budgets))
 	}

@@ -95,11 +95,12 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 // Power cycles take a real head unit tens of seconds each: slow on a bench.
 var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
 	It("shuts down and boots within budget", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		ready, down := harness.Samples{Key: "vehicle.ready"}, harness.Samples{Key: "vehicle.standby"}
+		sets := together("vehicle.ready", "vehicle.standby")
+		ready, down := sets[0], sets[1]
 		for range SamplesPerKey {
 			Expect(down.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), 5*time.Second))).To(Succeed())
 			Expect(ready.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), 10*time.Second))).To(Succeed())
 		}
-		meetBudgets(&ready, &down)
+		meetBudgets(ready, down)
 	}, SpecTimeout(3*time.Minute))
 })

@@ -77,6 +77,10 @@ func WriteHTML(w io.Writer, reports ...Report) error {
 		v.Compare = compare(reports)
 	}
 	for _, k := range latest.Keys {
+		if k.Stats.N == 0 {
+			v.Keys = append(v.Keys, keyView{Key: k}) // not sampled: its verdict says why
+			continue
+		}
 		dist, err := distribution(k)
 		if err != nil {
 			return fmt.Errorf("plot %s: %w", k.Key, err)

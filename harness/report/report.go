@@ -147,6 +147,9 @@ func Build(r ginkgo.Report, results []harness.KeyResult, p *profile.Profile, dbc
 	}
 	for _, k := range results {
 		s := k.Stats()
+		if k.Samples == nil {
+			k.Samples = []latency.Sample{} // a key that was not sampled: an empty list, not null
+		}
 		out.Keys = append(out.Keys, Key{
 			Key:     k.Key,
 			Spec:    k.Spec,
