@@ -36,6 +36,9 @@ type Bench struct {
 	Profile *profile.Profile
 	DB      *candb.Database
 	Budgets latency.Budgets
+	// Timing are the behaviour parameters of the budget file's timing
+	// section (music.volume.hold_delay, ...).
+	Timing latency.Timing
 	// Interface is the bus this session uses: the profile's, moved to this
 	// Ginkgo process's own interface when suites run in parallel.
 	Interface string
@@ -85,6 +88,9 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 		return nil, err
 	}
 	if b.Budgets, err = LoadBudgets(p); err != nil {
+		return nil, err
+	}
+	if b.Timing, err = LoadTiming(p); err != nil {
 		return nil, err
 	}
 	if o.Process <= 0 {
@@ -308,6 +314,15 @@ func LoadBudgets(p *profile.Profile) (latency.Budgets, error) {
 		return nil, fmt.Errorf("load budgets: %w", err)
 	}
 	return latency.ParseBudgets(p.Path(p.Budgets), src)
+}
+
+// LoadTiming reads the timing section of the profile's budget file.
+func LoadTiming(p *profile.Profile) (latency.Timing, error) {
+	src, err := p.ReadFile(p.Budgets)
+	if err != nil {
+		return nil, fmt.Errorf("load budgets: %w", err)
+	}
+	return latency.ParseTiming(p.Path(p.Budgets), src)
 }
 
 func (b *Bench) simSettings() (headunit.Settings, []string, error) {

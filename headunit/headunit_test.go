@@ -395,7 +395,7 @@ var _ = Describe("the event stream", Label("messaging"), func() {
 				return nil
 			}
 			Expect(next("power_state")).To(HaveKeyWithValue("service", "vehicle"))
-			next("ready")
+			Expect(next("ready")).To(HaveKeyWithValue("service", BeElementOf("messaging", "music", "navigation")), "the ready event's service is the service that became ready")
 			Expect(next("power_state")).To(HaveKeyWithValue("state", "Running"))
 
 			go rest.Press(ctx, "SWC_Buttons.NextBtn", 0)

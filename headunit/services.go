@@ -1,9 +1,11 @@
 package headunit
 
 import (
+	"errors"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
+	"github.com/cockpit-hil/hil/dbc/e2e"
 	ic "github.com/cockpit-hil/hil/dbc/infotainmentcan"
 )
 
@@ -24,7 +26,7 @@ func (u *Unit) receive(r *canbus.Received, now time.Time) {
 	if in == nil {
 		return
 	}
-	if err := in.check.Accept(r.Payload()); err != nil {
+	if err := in.check.Accept(r.Payload()); err != nil && !(u.counterUnchecked() && errors.Is(err, e2e.ErrCounterStuck)) {
 		u.ignored.Add(1)
 		u.emit(now, "vehicle", "input_ignored", "message", in.name, "reason", err.Error())
 		return
@@ -143,7 +145,7 @@ func (u *Unit) boot(now time.Time) {
 				return
 			}
 			st.set()
-			u.emit(t, "vehicle", "ready", "service", st.service)
+			u.emit(t, st.service, "ready")
 			if last {
 				u.hb.SetPowerState(ic.IVI_Heartbeat_PowerState_Running)
 				u.emit(t, "vehicle", "power_state", "state", "Running")
@@ -412,10 +414,15 @@ func (u *Unit) guidanceTick(t time.Time) {
 			d -= u.speed / 3.6 * step.Seconds()
 		}
 		if d <= 0 {
-			d = 0
-			u.nav.SetNextManeuver(ic.IVI_NavStatus_NextManeuver_Arrive)
+			d = 0 // the distance holds at 0 until the route gives a next maneuver
 		}
 		u.nav.SetDistanceToManeuver(uint16(d + 0.5))
+		if d == 0 && u.nav.NextManeuver() == ic.IVI_NavStatus_NextManeuver_Arrive {
+			// Reaching the destination ends guidance.
+			u.nav.SetGuidanceActive(false).SetNextManeuver(ic.IVI_NavStatus_NextManeuver_None)
+			u.emit(now, "navigation", "guidance", "active", false)
+			return
+		}
 		u.guidanceTick(now)
 	})
 }

@@ -3,6 +3,7 @@ package headunit
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,12 +87,15 @@ type Fault struct {
 	Drop       float64       // a reaction is lost with this probability (drop:30%)
 	StopAfter  time.Duration // the heartbeat stops this long after start (stop-after:10s)
 	CrashAfter time.Duration // the simulator exits with an error this long after start (crash-after:5s)
+	Off        bool          // a rule of the design is not kept (counter-check=off)
 }
 
-// ParseFault reads "drop:30%", "stop-after:10s" or "crash-after:5s".
+// ParseFault reads "drop:30%", "stop-after:10s", "crash-after:5s" or "off".
 func ParseFault(s string) (Fault, error) {
 	kind, arg, _ := strings.Cut(s, ":")
 	switch kind {
+	case "off":
+		return Fault{Off: true}, nil
 	case "drop":
 		p, err := strconv.ParseFloat(strings.TrimSuffix(arg, "%"), 64)
 		if err != nil || p < 0 || p > 100 || !strings.HasSuffix(arg, "%") {
@@ -108,7 +112,7 @@ func ParseFault(s string) (Fault, error) {
 		}
 		return Fault{CrashAfter: d}, nil
 	}
-	return Fault{}, fmt.Errorf("fault %q: want drop:P%%, stop-after:DURATION or crash-after:DURATION", s)
+	return Fault{}, fmt.Errorf("fault %q: want drop:P%%, stop-after:DURATION, crash-after:DURATION or off", s)
 }
 
 // Reaction keys (DESIGN.md section 6), used in budgets, settings and reports.
@@ -135,6 +139,16 @@ const (
 	FaultHeartbeat = "heartbeat"
 	FaultSim       = "sim"
 )
+
+// Rules of the design that a fault can break (KEY=off), so the specs
+// that cover them can be shown to fail.
+const (
+	// RuleCounterCheck: an input frame whose alive counter did not
+	// advance is ignored.
+	RuleCounterCheck = "counter-check"
+)
+
+var rules = []string{RuleCounterCheck}
 
 // DefaultLatencies are the simulator's own reaction times, well inside the
 // budgets it promises (DESIGN.md section 6), so that a default run passes and
@@ -198,14 +212,17 @@ func (s *Settings) SetFault(kv string) error {
 		return err
 	}
 	_, reaction := DefaultLatencies[key]
+	rule := slices.Contains(rules, key)
 	switch {
+	case rule != f.Off:
+		return fmt.Errorf("fault %q: %s takes off, a rule of the design (%s)", kv, key, strings.Join(rules, ", "))
 	case key == FaultHeartbeat && f.StopAfter == 0:
 		return fmt.Errorf("fault %q: the heartbeat takes stop-after:DURATION", kv)
 	case key == FaultSim && f.CrashAfter == 0:
 		return fmt.Errorf("fault %q: the simulator takes crash-after:DURATION", kv)
 	case reaction && (f.StopAfter != 0 || f.CrashAfter != 0):
 		return fmt.Errorf("fault %q: a reaction takes drop:P%%", kv)
-	case !reaction && key != FaultHeartbeat && key != FaultSim:
+	case !reaction && !rule && key != FaultHeartbeat && key != FaultSim:
 		return fmt.Errorf("fault %q: unknown key %q%s", kv, key, closest(key))
 	}
 	if s.Faults == nil {
@@ -223,7 +240,7 @@ func (s *Settings) latency(key string) Latency {
 }
 
 func closest(key string) string {
-	keys := make([]string, 0, len(DefaultLatencies))
+	keys := append([]string{FaultHeartbeat, FaultSim}, rules...)
 	for k := range DefaultLatencies {
 		keys = append(keys, k)
 	}

@@ -82,6 +82,9 @@ type Unit struct {
 	ignored atomic.Uint64
 }
 
+// counterUnchecked reports whether the counter-check=off fault is set.
+func (u *Unit) counterUnchecked() bool { return u.set.Faults[RuleCounterCheck].Off }
+
 // Ignored counts the input frames refused for a wrong CRC or a counter that
 // did not advance.
 func (u *Unit) Ignored() uint64 { return u.ignored.Load() }

@@ -126,6 +126,9 @@ func ParseBudgets(name string, src []byte) (Budgets, error) {
 	}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
+		if k.Value == TimingKey {
+			continue // behaviour parameters: ParseTiming
+		}
 		var raw struct {
 			P95 string `yaml:"p95"`
 			Max string `yaml:"max"`
@@ -162,6 +165,45 @@ func ParseBudgets(name string, src []byte) (Budgets, error) {
 		b[k.Value] = bud
 	}
 	return b, nil
+}
+
+// TimingKey is the budget file's section of behaviour parameters: times a
+// vehicle programme sets for how its head unit behaves, not how fast it
+// reacts (music.volume.hold_delay: 800ms).
+const TimingKey = "timing"
+
+// Timing are the behaviour parameters of a vehicle programme, by name.
+type Timing map[string]time.Duration
+
+// ParseTiming reads the timing section of budget YAML; name appears in
+// errors. A file without one has no parameters.
+func ParseTiming(name string, src []byte) (Timing, error) {
+	var root struct {
+		Timing yaml.Node `yaml:"timing"`
+	}
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	t := Timing{}
+	n := &root.Timing
+	if n.Kind == 0 {
+		return t, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: timing: want a mapping of parameter to duration", name, n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		d, err := time.ParseDuration(v.Value)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%s:%d: timing.%s: %q is not a positive duration (800ms, 1.5s)", name, v.Line, k.Value, v.Value)
+		}
+		if _, dup := t[k.Value]; dup {
+			return nil, fmt.Errorf("%s:%d: timing.%s given twice", name, k.Line, k.Value)
+		}
+		t[k.Value] = d
+	}
+	return t, nil
 }
 
 func mustMarshal(n *yaml.Node) []byte {

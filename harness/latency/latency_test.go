@@ -2,6 +2,7 @@ package latency
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,35 @@ func TestReferenceBudgetsAreTheSimulatorsPromises(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "profiles", "budgets", "reference.yaml")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestParseTiming(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want, err string
+	}{
+		{"parameters beside budgets", "music.next: {p95: 150ms}\ntiming:\n  music.volume.hold_delay: 800ms\n  music.volume.repeat_interval: 200ms\n", "map[music.volume.hold_delay:800ms music.volume.repeat_interval:200ms]", ""},
+		{"none", "music.next: {p95: 150ms}\n", "map[]", ""},
+		{"not a duration", "timing:\n  music.volume.hold_delay: soon\n", "", `b.yaml:2: timing.music.volume.hold_delay: "soon" is not a positive duration`},
+		{"twice", "timing:\n  a: 1s\n  a: 2s\n", "", "a given twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseTiming("b.yaml", []byte(tc.src))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != tc.want {
+				t.Errorf("got %v, want %s", got, tc.want)
+			}
+			if _, err := ParseBudgets("b.yaml", []byte(tc.src)); err != nil {
+				t.Errorf("the budgets beside the timing: %v", err)
+			}
+		})
 	}
 }
