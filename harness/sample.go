@@ -3,10 +3,12 @@ package harness
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega/gmeasure"
 )
@@ -70,3 +72,22 @@ func (b *Bench) Latest(message string) (Frame, bool) {
 	}
 	return Frame{Received: f, Message: m, Values: m.Decode(f.Payload(), []candb.Value(nil))}, true
 }
+
+// Frames returns the DUT's frames of a message stamped at since or later,
+// decoded, oldest first: what a spec judges a sequence of reactions by (the
+// steps of a held button, each at its time).
+func (b *Bench) Frames(message string, since time.Time) []Frame {
+	m, ok := b.DB.Message(message)
+	if !ok {
+		return nil
+	}
+	var out []Frame
+	for _, f := range b.rec.since(func(f *canbus.Received) bool { return isMessage(f, m) && !f.Time.Before(since) }) {
+		out = append(out, Frame{Received: f, Message: m, Values: m.Decode(f.Payload(), nil)})
+	}
+	return out
+}
+
+// Events is the DUT's event stream, when it has one (the simulator's, or
+// the profile's dut.events): its observations are the event lines.
+func (b *Bench) Events() (*probe.Probe, bool) { return b.control, b.control != nil }

@@ -271,6 +271,19 @@ func (s *Stimulus) zero(ctx context.Context) (canbus.Received, *cursor, error) {
 	}
 }
 
+// Start waits up to within for the stimulus's time zero (the bus frame
+// that first carried it) and returns that frame.
+func (s *Stimulus) Start(ctx context.Context, within time.Duration) (canbus.Received, error) {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	f, c, err := s.zero(ctx)
+	if err != nil {
+		return f, err
+	}
+	c.close()
+	return f, nil
+}
+
 // Until waits up to within for the first frame after the stimulus that
 // meets the expectation, and measures from the stimulus to it on the bus
 // timestamps. When none comes, the error shows the last frames of the

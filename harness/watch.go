@@ -35,7 +35,41 @@ type Watcher struct {
 	violations []Violation
 	cyclic     []*watched
 	busTime    time.Time // the newest frame's timestamp the checks have seen
+	running    running
 }
+
+// running follows the profile's dut.running condition: while it does not
+// hold (standby), only the message that carries it must keep its cycle.
+type running struct {
+	m   *candb.Message // nil: no condition, every message always
+	sig *candb.Signal
+	raw uint64
+	now bool
+}
+
+func (b *Bench) runningCondition() (running, error) {
+	r := running{now: true}
+	if b.Profile.DUT.Running == "" {
+		return r, nil
+	}
+	m, sig, err := b.lookup(b.Profile.DUT.Running)
+	if err != nil {
+		return r, fmt.Errorf("profile dut.running: %w", err)
+	}
+	_, _, val, _ := candb.ParseAssignment(b.Profile.DUT.Running)
+	raw, err := sig.Encode(val)
+	if err != nil {
+		return r, fmt.Errorf("profile dut.running: %w", err)
+	}
+	r.m, r.sig, r.raw = m, sig, raw
+	if f, ok := b.Latest(m.Name); ok {
+		r.now = sig.Raw(f.Payload()) == raw
+	}
+	return r, nil
+}
+
+// required reports whether a message must keep its cycle now.
+func (r *running) required(m *candb.Message) bool { return r.m == nil || r.now || m == r.m }
 
 // watched is one cyclic message of the DUT under the silence check.
 type watched struct {
@@ -64,6 +98,11 @@ func (b *Bench) Watch(ctx context.Context) *Watcher {
 			}
 			w.cyclic = append(w.cyclic, &watched{m: m, last: last})
 		}
+	}
+	var err error
+	if w.running, err = b.runningCondition(); err != nil {
+		// The profile names a signal the DBC lacks: say so as a violation.
+		w.add(start, "profile", "%v", err)
 	}
 	w.cur = b.rec.follow(ctx, b.rec.end())
 	b.watch.Store(w)
@@ -127,6 +166,18 @@ func (w *Watcher) frame(f *canbus.Received) {
 			c.last, c.silent = f.Time, false
 		}
 	}
+	if r := &w.running; r.m != nil && f.ID == r.m.ID && f.Extended == r.m.Extended && !f.Error && int(f.Len) >= r.m.Length {
+		now := r.sig.Raw(f.Payload()) == r.raw
+		if now && !r.now {
+			// Running again: the other messages' silence counts from here.
+			for _, c := range w.cyclic {
+				if c.m != r.m && c.last.Before(f.Time) {
+					c.last, c.silent = f.Time, false
+				}
+			}
+		}
+		r.now = now
+	}
 }
 
 // check runs the silence checks as of the bus time the checks have seen,
@@ -139,7 +190,7 @@ func (w *Watcher) check(now time.Time) {
 		ref = lagging
 	}
 	for _, c := range w.cyclic {
-		if !c.silent && ref.Sub(c.last) > 3*c.m.CycleTime {
+		if !c.silent && w.running.required(c.m) && ref.Sub(c.last) > 3*c.m.CycleTime {
 			c.silent = true
 			check := "cycle"
 			if strings.Contains(c.m.Name, "Heartbeat") {

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	ivi "github.com/cockpit-hil/hil/dbc/infotainmentcan"
@@ -30,52 +32,152 @@ func muteToggled() harness.Expectation {
 	return media("Muted", float64(1-latest("IVI_MediaStatus").Raw("Muted")))
 }
 
+// maxVolume is the top of the Volume range (docs/design.md: 0 to 40).
+const maxVolume = 40
+
 func volumeStep(step int) harness.Expectation {
 	return media("Volume", latest("IVI_MediaStatus").Physical("Volume")+float64(step))
 }
 
-// nextSource expects the source after the current one: Radio, Bluetooth,
-// Streaming, USB, and round again.
+// sources is the order in which Source steps through the sources a unit
+// has (docs/design.md): a unit may lack some, never reorder them.
+var sources = []string{"Radio", "Bluetooth", "Streaming", "USB"}
+
+// nextSource expects a source other than the current one (and not None):
+// which one depends on the sources the unit has, and the order is judged
+// over a sequence of steps (inSourceOrder).
 func nextSource() harness.Expectation {
-	order := []string{"Radio", "Bluetooth", "Streaming", "USB"}
 	now := latest("IVI_MediaStatus").Choice("Source")
-	for i, s := range order {
-		if s == now {
-			return media("Source", order[(i+1)%len(order)])
+	return harness.Emits("IVI_MediaStatus", harness.Where("a source after "+now+" in the order "+strings.Join(sources, ", "), func(f harness.Frame) bool {
+		s := f.Choice("Source")
+		return s != now && slices.Contains(sources, s)
+	}))
+}
+
+// inSourceOrder checks steps through the sources (each the source shown
+// after a press) against the design's order: each step goes to the next
+// source, in that order, of those the unit showed at all.
+func inSourceOrder(steps []string) {
+	GinkgoHelper()
+	var have []string
+	for _, s := range sources {
+		if slices.Contains(steps, s) {
+			have = append(have, s)
 		}
 	}
-	return media("Source", "Radio")
+	for i := 1; i < len(steps); i++ {
+		at := slices.Index(have, steps[i-1])
+		want := have[(at+1)%len(have)]
+		Expect(steps[i]).To(Equal(want), "music.source: step %d went from %s to %s; in the order %s over the sources shown (%s) it goes to %s",
+			i, steps[i-1], steps[i], strings.Join(sources, ", "), strings.Join(have, ", "), want)
+	}
+}
+
+// room makes room for a step: pressing other first when the signal sits
+// at the end a step would leave (at the first track, the lowest volume),
+// so that the step under test is seen relative to where the unit is.
+func room(ctx context.Context, signal string, end float64, other, key string, exp func() harness.Expectation) {
+	GinkgoHelper()
+	if latest("IVI_MediaStatus").Physical(signal) == end {
+		Expect(bench.Press(ctx, "SWC_Buttons."+other)).To(within(key, exp()))
+	}
+}
+
+// holdSteps judges the volume steps of one held button by the timing
+// parameters of the budget file: one step at the press, the first repeat
+// hold_delay after it and then one every repeat_interval while the button
+// is held, each within the key's max budget of when it is due, none after
+// the release.
+func holdSteps(ctx context.Context, button string, step int) {
+	GinkgoHelper()
+	delay, interval := timing("music.volume.hold_delay"), timing("music.volume.repeat_interval")
+	// Held half an interval past the third repeat: no repeat is due near
+	// the release, where a cycle of the bus could decide it.
+	hold := delay + 2*interval + interval/2
+	s := bench.Hold(ctx, "SWC_Buttons."+button, hold)
+	press, err := s.Start(ctx, hold)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(s.Err()).To(Succeed())
+	late := quiet("music.volume")
+	time.Sleep(late) // the last step may take that long
+	released := press.Time.Add(hold)
+	for _, f := range bench.Frames("SWC_Buttons", press.Time) {
+		if f.Raw(button) == 0 {
+			released = f.Time
+			break
+		}
+	}
+	held := released.Sub(press.Time)
+	var steps []time.Duration
+	media := bench.Frames("IVI_MediaStatus", press.Time.Add(-200*time.Millisecond))
+	for i := 1; i < len(media); i++ {
+		if d := media[i].Physical("Volume") - media[i-1].Physical("Volume"); d != 0 && media[i].Time.After(press.Time) {
+			Expect(d).To(BeNumerically("==", step), "music.volume: a step of %+.0f at %v after the press; want %+d", d, media[i].Time.Sub(press.Time), step)
+			steps = append(steps, media[i].Time.Sub(press.Time))
+		}
+	}
+	var due []time.Duration
+	for t := time.Duration(0); t < held; t = next(t, delay, interval) {
+		due = append(due, t)
+	}
+	Expect(steps).To(HaveLen(len(due)), "music.volume: held %v (hold_delay %v, repeat_interval %v): steps due at %v, seen at %v",
+		held.Round(time.Millisecond), delay, interval, rounded(due), rounded(steps))
+	for i, d := range due {
+		Expect(steps[i]).To(And(BeNumerically(">=", d), BeNumerically("<=", d+late)),
+			"music.volume: step %d at %v after the press; due at %v, within the max budget %v", i+1, steps[i].Round(time.Millisecond), d, late)
+	}
+}
+
+// next is when the step after one at t is due.
+func next(t, delay, interval time.Duration) time.Duration {
+	if t == 0 {
+		return delay
+	}
+	return t + interval
+}
+
+func rounded(ds []time.Duration) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond).String()
+	}
+	return out
 }
 
 var _ = later(Describe, "music", Label("music"), func() {
-	BeforeEach(func(ctx SpecContext) {
-		// Prev and volume down need room to move.
-		if latest("IVI_MediaStatus").Raw("TrackIndex") == 0 {
-			Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.ReactWithin(time.Second, media("TrackIndex", 1)))
-		}
-	})
-
 	DescribeTable("a steering-wheel button changes the media state within its budget",
-		func(ctx SpecContext, button, key string, expect func() harness.Expectation) {
+		func(ctx SpecContext, button, key string, prepare func(ctx context.Context), expect func() harness.Expectation) {
+			if prepare != nil {
+				prepare(ctx)
+			}
 			want := expect()
 			Expect(bench.Press(ctx, "SWC_Buttons."+button)).To(within(key, want))
 		},
-		Entry("Next advances the track", covers("music.next"), "NextBtn", "music.next", func() harness.Expectation { return trackStep(+1) }),
-		Entry("Prev goes back a track", covers("music.prev"), "PrevBtn", "music.prev", func() harness.Expectation { return trackStep(-1) }),
-		Entry("Play/Pause toggles playback", covers("music.play_pause"), "PlayPauseBtn", "music.play_pause", func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
-		Entry("Volume up raises the volume by one", covers("music.volume"), "VolUpBtn", "music.volume", func() harness.Expectation { return volumeStep(+1) }),
-		Entry("Volume down lowers it by one", covers("music.volume"), "VolDownBtn", "music.volume", func() harness.Expectation { return volumeStep(-1) }),
-		Entry("Mute toggles mute", covers("music.mute"), "MuteBtn", "music.mute", muteToggled),
-		Entry("Source moves to the next source", covers("music.source"), "SourceBtn", "music.source", nextSource),
+		Entry("Next advances the track", covers("music.next"), "NextBtn", "music.next", nil, func() harness.Expectation { return trackStep(+1) }),
+		Entry("Prev goes back a track", covers("music.prev"), "PrevBtn", "music.prev", func(ctx context.Context) {
+			// The first track is whatever the unit shows at boot: step
+			// forward first, so there is a track to go back to.
+			want := trackStep(+1)
+			Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(within("music.next", want))
+		}, func() harness.Expectation { return trackStep(-1) }),
+		Entry("Play/Pause toggles playback", covers("music.play_pause"), "PlayPauseBtn", "music.play_pause", nil, func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
+		Entry("Volume up raises the volume by one", covers("music.volume"), "VolUpBtn", "music.volume", func(ctx context.Context) {
+			room(ctx, "Volume", maxVolume, "VolDownBtn", "music.volume", func() harness.Expectation { return volumeStep(-1) })
+		}, func() harness.Expectation { return volumeStep(+1) }),
+		Entry("Volume down lowers it by one", covers("music.volume"), "VolDownBtn", "music.volume", func(ctx context.Context) {
+			room(ctx, "Volume", 0, "VolUpBtn", "music.volume", func() harness.Expectation { return volumeStep(+1) })
+		}, func() harness.Expectation { return volumeStep(-1) }),
+		Entry("Mute toggles mute", covers("music.mute"), "MuteBtn", "music.mute", nil, muteToggled),
+		Entry("Source moves to the next source", covers("music.source"), "SourceBtn", "music.source", nil, nextSource),
 	)
 
-	It("repeats the volume step every 200 ms while the button is held", covers("music.volume"), func(ctx SpecContext) {
-		before := latest("IVI_MediaStatus").Physical("Volume")
-		// One step at the press, then one at 800 ms and every 200 ms after:
-		// a 1.3 s hold makes 1 + 3 steps.
-		Expect(bench.Hold(ctx, "SWC_Buttons.VolUpBtn", 1300*time.Millisecond).Err()).To(Succeed())
-		Eventually(func() float64 { healthy(); return latest("IVI_MediaStatus").Physical("Volume") }).Should(BeNumerically("==", before+4))
-		Consistently(func() float64 { return latest("IVI_MediaStatus").Physical("Volume") }, 400*time.Millisecond).Should(BeNumerically("==", before+4), "released: no more steps")
+	It("repeats the volume step while the button is held: after the hold delay, then every repeat interval", covers("music.volume"), func(ctx SpecContext) {
+		room(ctx, "Volume", maxVolume, "VolDownBtn", "music.volume", func() harness.Expectation { return volumeStep(-1) })
+		if latest("IVI_MediaStatus").Physical("Volume")+4 > maxVolume {
+			// Four steps up need room below the top: go down by holding.
+			holdSteps(ctx, "VolDownBtn", -1)
+		}
+		holdSteps(ctx, "VolUpBtn", +1)
 	})
 
 	DescribeTable("ducks the music for what needs the driver's ears, and restores it after",
@@ -101,9 +203,9 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 		next, prev := sets[0], sets[1]
 		for range SamplesPerKey {
 			want := trackStep(+1)
-			Expect(next.Add(bench.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, want, time.Second))).To(Succeed())
+			Expect(next.Add(bench.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, want, patience("music.next")))).To(Succeed())
 			want = trackStep(-1)
-			Expect(prev.Add(bench.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, want, time.Second))).To(Succeed())
+			Expect(prev.Add(bench.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, want, patience("music.prev")))).To(Succeed())
 		}
 		meetBudgets(next, prev)
 	})
@@ -111,7 +213,7 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 	It("toggles playback within budget", covers("music.play_pause"), func(ctx SpecContext) {
 		sampled(ctx, "music.play_pause", func(ctx context.Context) harness.Reaction {
 			want := toggled("PlayState", "Playing", "Paused")
-			return bench.Press(ctx, "SWC_Buttons.PlayPauseBtn").Until(ctx, want, time.Second)
+			return bench.Press(ctx, "SWC_Buttons.PlayPauseBtn").Until(ctx, want, patience("music.play_pause"))
 		})
 	})
 
@@ -124,21 +226,27 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 			}
 			up = !up
 			want := volumeStep(step)
-			return bench.Press(ctx, button).Until(ctx, want, time.Second)
+			return bench.Press(ctx, button).Until(ctx, want, patience("music.volume"))
 		})
 	})
 
 	It("mutes and unmutes within budget", covers("music.mute"), func(ctx SpecContext) {
 		sampled(ctx, "music.mute", func(ctx context.Context) harness.Reaction {
 			want := muteToggled()
-			return bench.Press(ctx, "SWC_Buttons.MuteBtn").Until(ctx, want, time.Second)
+			return bench.Press(ctx, "SWC_Buttons.MuteBtn").Until(ctx, want, patience("music.mute"))
 		})
 	})
 
-	It("changes the source within budget", covers("music.source"), func(ctx SpecContext) {
+	It("changes the source within budget, in the design's order", covers("music.source"), func(ctx SpecContext) {
+		steps := []string{latest("IVI_MediaStatus").Choice("Source")}
 		sampled(ctx, "music.source", func(ctx context.Context) harness.Reaction {
 			want := nextSource()
-			return bench.Press(ctx, "SWC_Buttons.SourceBtn").Until(ctx, want, time.Second)
+			r := bench.Press(ctx, "SWC_Buttons.SourceBtn").Until(ctx, want, patience("music.source"))
+			if r.Err == nil {
+				steps = append(steps, latest("IVI_MediaStatus").Choice("Source"))
+			}
+			return r
 		})
+		inSourceOrder(steps[1:]) // the first may be None, before any source was chosen
 	})
 })

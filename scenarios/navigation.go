@@ -40,22 +40,41 @@ var _ = later(Describe, "navigation", Label("navigation"), func() {
 	It("starts guidance, counts the distance down with the vehicle speed, and holds it at standstill", covers("navigation.guidance"), func(ctx SpecContext) {
 		Expect(bench.Control(ctx, "start_guidance", "maneuver=Left", "distance=500")).To(harness.ReactWithin(budget("navigation.guidance"),
 			harness.Emits(&ivi.IVI_NavStatus{}, And(HaveField("GuidanceActive()", BeTrue()), HaveField("NextManeuver()", Equal(ivi.IVI_NavStatus_NextManeuver_Left))))))
-		Consistently(distance, 400*time.Millisecond).Should(BeNumerically("==", 500), "at standstill the distance holds")
+		Consistently(distance).WithTimeout(quiet("navigation.guidance")).Should(BeNumerically("==", 500), "navigation: at standstill the distance holds")
 		// 36 km/h is 10 m/s: the distance falls by about a metre each 100 ms.
 		Expect(bench.Set("BCM_PowerMode.ParkingBrake=Released", "ESP_VehicleSpeed.VehicleSpeed=36")).To(Succeed())
 		start := distance()
 		time.Sleep(time.Second)
-		Expect(start-distance()).To(BeNumerically("~", 10, 3), "metres covered in one second at 36 km/h")
+		Expect(start-distance()).To(BeNumerically("~", 10, 3), "navigation: metres covered in one second at 36 km/h")
 		Expect(bench.Control(ctx, "stop_guidance")).To(within("navigation.guidance", nav("GuidanceActive", 0)))
 	})
 
-	It("arrives when the distance runs out", covers("navigation.guidance"), func(ctx SpecContext) {
+	It("holds the distance at 0 when it runs out before a maneuver other than Arrive", covers("navigation.guidance"), func(ctx SpecContext) {
+		// 72 km/h is 20 m/s: 8 m run out in 0.4 s.
 		Expect(bench.Set("BCM_PowerMode.ParkingBrake=Released", "ESP_VehicleSpeed.VehicleSpeed=72")).To(Succeed())
 		Expect(bench.Control(ctx, "start_guidance", "maneuver=Right", "distance=8")).To(within("navigation.guidance", nav("GuidanceActive", 1)))
-		Eventually(func() string { healthy(); return latest("IVI_NavStatus").Choice("NextManeuver") }, 2*time.Second).Should(Equal("Arrive"))
-		Expect(distance()).To(BeZero())
+		Eventually(func() float64 { healthy(); return distance() }).WithTimeout(runOut(8, 72)).Should(BeZero(), "navigation: the distance counts down to 0 at 72 km/h")
+		Consistently(func() float64 { return distance() }).WithTimeout(quiet("navigation.guidance")).Should(BeZero(), "navigation: the distance holds at 0")
+		Expect(latest("IVI_NavStatus").Raw("GuidanceActive")).To(BeEquivalentTo(1), "navigation: guidance goes on until an Arrive maneuver is reached")
+	})
+
+	It("ends guidance when the distance to an Arrive maneuver runs out", covers("navigation.guidance"), func(ctx SpecContext) {
+		Expect(bench.Set("BCM_PowerMode.ParkingBrake=Released", "ESP_VehicleSpeed.VehicleSpeed=72")).To(Succeed())
+		s := bench.Control(ctx, "start_guidance", "maneuver=Arrive", "distance=8")
+		Expect(s).To(within("navigation.guidance", nav("GuidanceActive", 1)))
+		Eventually(func() uint64 { healthy(); return latest("IVI_NavStatus").Raw("GuidanceActive") }).WithTimeout(runOut(8, 72)).
+			Should(BeZero(), "navigation: reaching 0 on an Arrive maneuver ends guidance")
 	})
 })
+
+// runOut is how long the distance to a maneuver may take to run out at a
+// speed: the time to drive it, one status period in which the unit
+// computes it, and the guidance key's max budget to show it.
+func runOut(metres, kmh float64) time.Duration {
+	GinkgoHelper()
+	m, _ := bench.DB.Message("IVI_NavStatus")
+	return time.Duration(metres/(kmh/3.6)*float64(time.Second)) + m.CycleTime + quiet("navigation.guidance")
+}
 
 var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Serial, func() {
 	It("switches camera and map with the gear within budget, and ducks the music with it", covers("navigation.camera", "music.duck"), func(ctx SpecContext) {
@@ -69,8 +88,8 @@ var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Se
 			s := bench.Change(ctx, "TCU_Gear.Gear="+gear)
 			// One stimulus, two reactions: wait for both at once.
 			done := make(chan harness.Reaction, 1)
-			go func() { done <- s.Until(ctx, media("Ducked", ducked), time.Second) }()
-			Expect(camera.Add(s.Until(ctx, display(d), time.Second))).To(Succeed())
+			go func() { done <- s.Until(ctx, media("Ducked", ducked), patience("music.duck")) }()
+			Expect(camera.Add(s.Until(ctx, display(d), patience("navigation.camera")))).To(Succeed())
 			Expect(duck.Add(<-done)).To(Succeed())
 		}
 		meetBudgets(camera, duck)
@@ -81,9 +100,9 @@ var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Se
 		sampled(ctx, "navigation.theme", func(ctx context.Context) harness.Reaction {
 			night = !night
 			if night {
-				return bench.Change(ctx, "BCM_PowerMode.NightMode=1").Until(ctx, theme(ivi.IVI_NavStatus_Theme_Night), 2*time.Second)
+				return bench.Change(ctx, "BCM_PowerMode.NightMode=1").Until(ctx, theme(ivi.IVI_NavStatus_Theme_Night), patience("navigation.theme"))
 			}
-			return bench.Change(ctx, "BCM_PowerMode.NightMode=0").Until(ctx, theme(ivi.IVI_NavStatus_Theme_Day), 2*time.Second)
+			return bench.Change(ctx, "BCM_PowerMode.NightMode=0").Until(ctx, theme(ivi.IVI_NavStatus_Theme_Day), patience("navigation.theme"))
 		})
 	})
 
@@ -92,9 +111,9 @@ var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Se
 		sampled(ctx, "navigation.guidance", func(ctx context.Context) harness.Reaction {
 			active = !active
 			if active {
-				return bench.Control(ctx, "start_guidance", "maneuver=Straight", "distance=900").Until(ctx, nav("GuidanceActive", 1), time.Second)
+				return bench.Control(ctx, "start_guidance", "maneuver=Straight", "distance=900").Until(ctx, nav("GuidanceActive", 1), patience("navigation.guidance"))
 			}
-			return bench.Control(ctx, "stop_guidance").Until(ctx, nav("GuidanceActive", 0), time.Second)
+			return bench.Control(ctx, "stop_guidance").Until(ctx, nav("GuidanceActive", 0), patience("navigation.guidance"))
 		})
 	})
 })

@@ -1,13 +1,16 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/probe"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	gtypes "github.com/onsi/gomega/types"
 )
 
 // allReady expects the heartbeat to show every service ready and running.
@@ -52,13 +55,18 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 	})
 
 	Describe("fail-safe", func() {
-		It("locks text input when the vehicle speed stops arriving, and unlocks once it is back at standstill", covers("messaging.text_lock"), func(ctx SpecContext) {
-			// The DUT notices after 3 periods (60 ms); the lock follows within budget.
+		It("locks text input when the vehicle speed stops arriving, reports the input lost, and unlocks once it is back at standstill", covers("messaging.text_lock"), func(ctx SpecContext) {
+			esp, _ := bench.DB.Message("ESP_VehicleSpeed")
+			mark := eventMark()
 			Expect(bench.Silence("ESP_VehicleSpeed")).To(Succeed())
+			// The DUT notices after 3 periods; the lock follows within its budget.
+			lost := 3*esp.CycleTime + quiet("messaging.text_lock")
 			Eventually(func() uint64 { healthy(); return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).
-				WithTimeout(3*20*time.Millisecond + budget("messaging.text_lock") + 200*time.Millisecond).Should(BeEquivalentTo(1))
+				WithTimeout(lost+esp.CycleTime).Should(BeEquivalentTo(1), "messaging.text_lock: locked once ESP_VehicleSpeed is lost")
+			expectEvent(ctx, mark, lost, "vehicle", "input_lost", "message", "ESP_VehicleSpeed")
 			Expect(bench.Resume("ESP_VehicleSpeed")).To(Succeed())
-			Eventually(func() uint64 { healthy(); return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).Should(BeZero())
+			Eventually(func() uint64 { healthy(); return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).
+				WithTimeout(esp.CycleTime+quiet("messaging.text_lock")).Should(BeZero(), "messaging.text_lock: unlocked when the speed is back at standstill")
 		})
 
 		It("locks text input when the vehicle speed turns invalid", covers("messaging.text_lock"), func(ctx SpecContext) {
@@ -66,31 +74,97 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 			Expect(bench.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Valid")).To(within("messaging.text_lock", messaging("TextInputLocked", 0)))
 		})
 
-		It("ignores a button frame whose CRC is wrong, and takes the same frame with its CRC right", func(ctx SpecContext) {
-			// A press forged as the next frame of the controller's
-			// sequence, so only the CRC tells the two apart. The
-			// controller falls silent first: a frame of its own with the
-			// same counter would make the forged one a repeat.
-			Expect(bench.Silence("SWC_Buttons")).To(Succeed())
-			swc, _ := bench.DB.Message("SWC_Buttons")
-			cycle := swc.CycleTime
-			Eventually(func() time.Duration { return time.Since(latest("SWC_Buttons").Time) }).Should(BeNumerically(">", 2*cycle), "the last frame of the controller is on record")
-			last := latest("SWC_Buttons").Raw("Counter")
-			forged := func(corrupt bool) string {
-				counter := (last + 1) % 16
-				m, data, err := bench.DB.Build([]string{"SWC_Buttons.NextBtn=1"}, uint8(counter))
-				Expect(err).NotTo(HaveOccurred())
-				if corrupt {
-					data[0] ^= 0xFF // the CRC byte
+		// A press forged as a frame of the controller's sequence, once
+		// broken and once right, so only the broken part tells the two
+		// apart. The controller falls silent first: a frame of its own
+		// with the same counter would make the forged one a repeat.
+		DescribeTable("ignores a button frame that breaks the E2E protection, reports it, and takes the same press when it is right",
+			func(ctx SpecContext, rule string, broken func(last uint64) (counter uint64, corruptCRC bool)) {
+				Expect(bench.Silence("SWC_Buttons")).To(Succeed())
+				swc, _ := bench.DB.Message("SWC_Buttons")
+				Eventually(func() time.Duration { return time.Since(latest("SWC_Buttons").Time) }).
+					WithTimeout(10*swc.CycleTime).Should(BeNumerically(">", 2*swc.CycleTime), "the last frame of the controller is on record")
+				last := latest("SWC_Buttons").Raw("Counter")
+				forged := func(counter uint64, corrupt bool) string {
+					m, data, err := bench.DB.Build([]string{"SWC_Buttons.NextBtn=1"}, uint8(counter%16))
+					Expect(err).NotTo(HaveOccurred())
+					if corrupt {
+						data[0] ^= 0xFF // the CRC byte
+					}
+					return fmt.Sprintf("%03X#%X", m.ID, data)
 				}
-				return fmt.Sprintf("%03X#%X", m.ID, data)
-			}
-			track := latest("IVI_MediaStatus").Raw("TrackIndex")
-			Expect(bench.Send(ctx, forged(true))).To(harness.NotReactWithin(quiet("music.next"), media("TrackIndex", float64(track+1))))
-			Expect(bench.Send(ctx, forged(false))).To(within("music.next", media("TrackIndex", float64(track+1))))
-		})
+				track := latest("IVI_MediaStatus").Raw("TrackIndex")
+				next := media("TrackIndex", float64(track+1))
+				mark := eventMark()
+				counter, corrupt := broken(last)
+				Expect(bench.Send(ctx, forged(counter, corrupt))).To(harness.NotReactWithin(quiet("music.next"), next), "%s: the frame must be ignored", rule)
+				expectEvent(ctx, mark, quiet("music.next"), "vehicle", "input_ignored", "message", "SWC_Buttons", "reason", ContainSubstring(rule))
+				// The release, then the same press with its protection right.
+				Expect(bench.Send(ctx, releasedFrame(counter+1)).Err()).To(Succeed())
+				Expect(bench.Send(ctx, forged(counter+2, false))).To(within("music.next", next), "%s: the same press, protected right, is taken", rule)
+				// Released again, as the controller would, before it resumes.
+				Expect(bench.Send(ctx, releasedFrame(counter+3)).Err()).To(Succeed())
+			},
+			Entry("a wrong CRC", "CRC mismatch", func(last uint64) (uint64, bool) { return last + 1, true }),
+			Entry("an alive counter that did not advance", "alive counter did not advance", func(last uint64) (uint64, bool) { return last, false }),
+		)
 	})
 })
+
+// releasedFrame is the steering-wheel controller's frame with no button
+// pressed, counter given.
+func releasedFrame(counter uint64) string {
+	GinkgoHelper()
+	m, data, err := bench.DB.Build([]string{"SWC_Buttons.NextBtn=0"}, uint8(counter%16))
+	Expect(err).NotTo(HaveOccurred())
+	return fmt.Sprintf("%03X#%X", m.ID, data)
+}
+
+// eventMark is where a later expectEvent starts looking on the DUT's event
+// stream (0 without one).
+func eventMark() int {
+	if ev, ok := bench.Events(); ok {
+		return ev.Mark()
+	}
+	return 0
+}
+
+// expectEvent expects an event on the DUT's event stream (docs/events.md)
+// after mark, within d: service, event and FIELD, VALUE pairs, a VALUE
+// being a value or a Gomega matcher. A DUT without an event stream (a
+// bench profile without dut.events) is judged on the bus alone, and the
+// report says so.
+func expectEvent(ctx context.Context, mark int, d time.Duration, service, event string, fields ...any) {
+	GinkgoHelper()
+	ev, ok := bench.Events()
+	if !ok {
+		AddReportEntry("not checked", fmt.Sprintf("the %s.%s event: the DUT has no event stream (dut.events)", service, event))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	_, err := ev.Await(ctx, mark, func(o probe.Observation) bool {
+		if o.Fields["service"] != service || o.Fields["event"] != event {
+			return false
+		}
+		for i := 0; i+1 < len(fields); i += 2 {
+			v := o.Fields[fields[i].(string)]
+			if m, isMatcher := fields[i+1].(gtypes.GomegaMatcher); isMatcher {
+				if ok, _ := m.Match(v); !ok {
+					return false
+				}
+			} else if fmt.Sprint(v) != fmt.Sprint(fields[i+1]) {
+				return false
+			}
+		}
+		return true
+	})
+	var seen []string
+	for _, o := range ev.From(mark) {
+		seen = append(seen, o.Line)
+	}
+	Expect(err).NotTo(HaveOccurred(), "event %s.%s %v within %v; the event stream since: %v", service, event, fields, d, seen)
+}
 
 // Power cycles take a real head unit tens of seconds each: slow on a bench.
 var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
@@ -98,8 +172,8 @@ var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), 
 		sets := together("vehicle.ready", "vehicle.standby")
 		ready, down := sets[0], sets[1]
 		for range SamplesPerKey {
-			Expect(down.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), 5*time.Second))).To(Succeed())
-			Expect(ready.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), 10*time.Second))).To(Succeed())
+			Expect(down.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), patience("vehicle.standby")))).To(Succeed())
+			Expect(ready.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), patience("vehicle.ready")))).To(Succeed())
 		}
 		meetBudgets(ready, down)
 	}, SpecTimeout(3*time.Minute))

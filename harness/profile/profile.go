@@ -65,6 +65,10 @@ type DUT struct {
 	Ready string `yaml:"ready"`
 	// ReadyTimeout bounds the wait for Ready.
 	ReadyTimeout string `yaml:"ready_timeout"`
+	// Running, MESSAGE.SIGNAL=VALUE, says when the DUT is running: only
+	// then must every cyclic message of it keep its cycle; otherwise
+	// (standby) only MESSAGE, its heartbeat, must. Empty: always all.
+	Running string `yaml:"running"`
 	// Events is the DUT's event stream (HOST:PORT or unix:PATH), if it has one.
 	Events string `yaml:"events"`
 	// Controls are actions with no CAN frame (incoming_call, ...), each an argv.
@@ -262,6 +266,12 @@ func (p *Profile) check(file string, root *yaml.Node) error {
 	if t := p.DUT.ReadyTimeout; t != "" {
 		if d, err := time.ParseDuration(t); err != nil || d <= 0 {
 			return bad("dut.ready_timeout", "%q is not a duration", t)
+		}
+	}
+	if r := p.DUT.Running; r != "" {
+		name, value, ok := strings.Cut(r, "=")
+		if msg, sig, dot := strings.Cut(name, "."); !ok || !dot || msg == "" || sig == "" || value == "" {
+			return bad("dut.running", "%q is not MESSAGE.SIGNAL=VALUE (IVI_Heartbeat.PowerState=Running)", r)
 		}
 	}
 	for name, argv := range p.DUT.Controls {

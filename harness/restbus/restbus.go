@@ -41,6 +41,10 @@ type message struct {
 	data   []byte
 	layout e2e.Layout
 	cyc    canbus.Cyclic
+	// first is the counter of the sequence's first frame: an update keeps
+	// the sender's place in the sequence, so it must keep the counters
+	// the places had.
+	first uint8
 }
 
 // Start plays every cyclic message not sent by dut, starting from each
@@ -95,7 +99,7 @@ func (s *Sim) Messages() []string {
 // Kernel reports whether the kernel keeps the periods (BCM).
 func (s *Sim) Kernel() bool { return s.sched.Kernel() }
 
-func (p *message) frames() []canbus.Frame { return p.framesFrom(0) }
+func (p *message) frames() []canbus.Frame { return p.framesFrom(p.first) }
 
 // framesFrom is the message's counter sequence starting at first.
 func (p *message) framesFrom(first uint8) []canbus.Frame {
@@ -272,12 +276,12 @@ func (s *Sim) ResumeAfter(ctx context.Context, message string, last []byte) erro
 	if p.cyc != nil {
 		return nil
 	}
-	var first uint8
+	p.first = 0
 	if last != nil && p.layout.HasCounter() {
-		first = uint8(p.layout.Counter(last)+1) % e2e.CounterModulo
+		p.first = uint8(p.layout.Counter(last)+1) % e2e.CounterModulo
 	}
 	var err error
-	p.cyc, err = s.sched.Start(ctx, p.m.CycleTime, p.framesFrom(first)...)
+	p.cyc, err = s.sched.Start(ctx, p.m.CycleTime, p.frames()...)
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", message, err)
 	}

@@ -185,6 +185,22 @@ func TestResumeAfterContinuesTheCounter(t *testing.T) {
 			if !tc.accepted && err == nil {
 				t.Errorf("first resumed frame % X accepted after counter %d; want a repeat", r.Payload(), tc.last)
 			}
+			if !tc.after {
+				return
+			}
+			// A change after the resume keeps the sequence going.
+			if err := sim.Set("SWC_Buttons.NextBtn=1"); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 20 {
+				r, err := rx.Receive(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := check.Accept(r.Payload()); err != nil {
+					t.Fatalf("frame %d after a change of the resumed message: %v", i, err)
+				}
+			}
 		})
 	}
 }
