@@ -162,7 +162,7 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 
 // TestLintFindsOnlyTheDocumentedExceptions runs cantool lint: the DBC is
 // clean but for the two rules its network comment explains (message names
-// with the sender prefix of DESIGN.md, VehicleSpeed without a Kph suffix).
+// with the sender prefix of docs/design.md, VehicleSpeed without a Kph suffix).
 func TestLintFindsOnlyTheDocumentedExceptions(t *testing.T) {
 	out, _ := exec.Command("go", "tool", "cantool", "lint", "network/infotainment.dbc").CombinedOutput()
 	var findings []string

@@ -42,10 +42,12 @@ func (k KeyResult) Verdict() string {
 		return "not run"
 	case k.Failure != "" && len(k.Samples) == 0:
 		return "FAIL: no samples (spec failed: " + k.Failure + ")"
-	case k.Failure != "":
+	}
+	err := (latency.Budgets{k.Key: k.Budget}).Judge(k.Key, k.Stats())
+	if err == nil && k.Failure != "" {
 		return fmt.Sprintf("FAIL: spec failed after %d samples: %s", len(k.Samples), k.Failure)
 	}
-	if err := (latency.Budgets{k.Key: k.Budget}).Judge(k.Key, k.Stats()); err != nil {
+	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), k.Key+": ")
 		if i := strings.Index(msg, " ("); i >= 0 {
 			msg = msg[:i]

@@ -37,7 +37,7 @@ var _ = Describe("the crash fault", Label("vehicle"), func() {
 	})
 })
 
-// behaviours are the specs of DESIGN.md section 6, for any rig.
+// behaviours are the specs of docs/design.md section 4, for any rig.
 func behaviours(mk rigMaker) {
 	Describe("vehicle", Label("vehicle"), func() {
 		It("boots on power ON with the ready bits one by one, within vehicle.ready", func(ctx SpecContext) {

@@ -115,7 +115,7 @@ func ParseFault(s string) (Fault, error) {
 	return Fault{}, fmt.Errorf("fault %q: want drop:P%%, stop-after:DURATION, crash-after:DURATION or off", s)
 }
 
-// Reaction keys (DESIGN.md section 6), used in budgets, settings and reports.
+// Reaction keys (docs/design.md section 4), used in budgets, settings and reports.
 const (
 	KeyVoice     = "messaging.voice"
 	KeyTextLock  = "messaging.text_lock"
@@ -151,7 +151,7 @@ const (
 var rules = []string{RuleCounterCheck}
 
 // DefaultLatencies are the simulator's own reaction times, well inside the
-// budgets it promises (DESIGN.md section 6), so that a default run passes and
+// budgets it promises (docs/design.md section 4), so that a default run passes and
 // a run with --latency set past a budget fails.
 var DefaultLatencies = map[string]time.Duration{
 	KeyVoice: 60 * time.Millisecond, KeyTextLock: 40 * time.Millisecond, KeyAnswer: 60 * time.Millisecond,
@@ -162,14 +162,14 @@ var DefaultLatencies = map[string]time.Duration{
 	KeyReady: 400 * time.Millisecond, KeyStandby: 200 * time.Millisecond,
 }
 
-// Budgets are the default budgets of DESIGN.md section 6: the simulator's promise.
+// Budgets are the default budgets of docs/design.md section 4: the simulator's promise.
 var Budgets = map[string]time.Duration{
 	KeyVoice: 300 * time.Millisecond, KeyTextLock: 200 * time.Millisecond, KeyAnswer: 300 * time.Millisecond,
 	KeyHangup: 300 * time.Millisecond, KeyUnread: 500 * time.Millisecond, KeyNext: 150 * time.Millisecond,
 	KeyPrev: 150 * time.Millisecond, KeyPlayPause: 100 * time.Millisecond, KeyVolume: 100 * time.Millisecond,
 	KeyDuck: 200 * time.Millisecond, KeyCamera: 300 * time.Millisecond, KeyTheme: time.Second,
 	KeyReady: 5 * time.Second, KeyStandby: 2 * time.Second,
-	// Beyond DESIGN.md's list: the simulator's other reactions.
+	// Beyond the seed design's list: the simulator's other reactions.
 	KeyMute: 100 * time.Millisecond, KeySource: 200 * time.Millisecond, KeyGuidance: 300 * time.Millisecond,
 }
 

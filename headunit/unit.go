@@ -1,6 +1,6 @@
 // Package headunit is the reference head unit: a device under test that
 // behaves like an infotainment head unit's messaging, music and navigation
-// services on the bus (DESIGN.md section 6). It decodes its inputs with the
+// services on the bus (docs/design.md section 4). It decodes its inputs with the
 // generated codecs, refuses frames whose CRC is wrong or whose counter did not
 // advance, falls back safely when an input stops, boots and shuts down with
 // the power mode, and sends IVI_MediaStatus, IVI_MessagingStatus and

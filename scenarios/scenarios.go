@@ -133,7 +133,7 @@ func baseline(ctx context.Context) {
 		g.Expect(latest("IVI_NavStatus").Choice("Theme")).To(Equal("Day"))
 		g.Expect(latest("IVI_MessagingStatus").Raw("TextInputLocked")).To(BeZero())
 		g.Expect(latest("IVI_MediaStatus").Raw("Ducked")).To(BeZero())
-	}).WithContext(ctx).WithTimeout(5*time.Second).Should(Succeed(), "the DUT shows the baseline")
+	}).WithContext(ctx).WithTimeout(slowest("navigation.camera", "navigation.theme", "messaging.text_lock", "music.duck")).Should(Succeed(), "the DUT shows the baseline")
 }
 
 // healthy ends an Eventually at once when the continuous checks have failed:
@@ -215,6 +215,18 @@ func quiet(key string) time.Duration {
 // twice its max budget, so a late reaction is measured (and fails the
 // budget with its latency) rather than reported as none.
 func patience(key string) time.Duration { return 2 * quiet(key) }
+
+// slowest is the longest max budget of some keys, and one status period:
+// how long a state that several reactions set takes to show.
+func slowest(keys ...string) time.Duration {
+	GinkgoHelper()
+	var d time.Duration
+	for _, k := range keys {
+		d = max(d, quiet(k))
+	}
+	m, _ := bench.DB.Message("IVI_Heartbeat")
+	return d + m.CycleTime
+}
 
 // timing is a behaviour parameter of the budget file's timing section.
 func timing(name string) time.Duration {

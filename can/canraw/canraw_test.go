@@ -235,7 +235,7 @@ var _ = Describe("kernel cyclic transmission (BCM)", Label("vcan"), func() {
 	// sender is steadier depends on the load of the machine, and a timed
 	// assertion on it would flake. What is asserted is that the kernel keeps
 	// the period: over 1000 periods the mean stays within 5% of 10 ms (the
-	// sandbox kernel runs about 1.7% long, DESIGN.md section 8).
+	// sandbox kernel runs about 1.7% long, docs/design.md section 9).
 	It("keeps a 10 ms period in the kernel, jitter measured next to a Go ticker's", Label("slow"), func(ctx SpecContext) {
 		iface := specs.VCAN(0)
 		const periods = 1000

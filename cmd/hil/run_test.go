@@ -77,7 +77,7 @@ var _ = Describe("hil run", Label("music"), Serial, func() {
 		Expect(os.WriteFile(filepath.Join(dir, "budgets.yaml"), src, 0o644)).To(Succeed())
 		s := run(1, "--profile", profile)
 		out := string(s.Out.Contents())
-		Expect(out).To(MatchRegexp(`(?m)^0 specs ran in .*: 0 passed, 1 failed \(45 of 45 specs did not run\)$`))
+		Expect(out).To(MatchRegexp(`(?m)^0 specs ran in .*: 0 passed, 1 failed \(\d+ of \d+ specs did not run\)$`))
 		Expect(string(s.Err.Contents())).To(MatchRegexp(`no spec ran: the bench did not open: .*vcan99`))
 		Expect(out+string(s.Err.Contents())).NotTo(ContainSubstring("without a spec in the catalogue"), "no catalogue check on a run that never started")
 	})

@@ -1,5 +1,5 @@
 // Package e2e is the end-to-end protection of the reference network
-// (DESIGN.md section 4): a 4-bit alive counter that advances by one per
+// (docs/design.md section 3): a 4-bit alive counter that advances by one per
 // transmission and wraps at 15, and a CRC-8/SAE-J1850 (polynomial 0x1D,
 // initial value 0xFF, final XOR 0xFF) over the message's other payload bytes.
 //

@@ -69,7 +69,7 @@ type Budget struct {
 	Max time.Duration `yaml:"max" json:"max_ns"`
 }
 
-// Budgets are keyed by reaction key (DESIGN.md section 6).
+// Budgets are keyed by reaction key (docs/design.md section 4).
 type Budgets map[string]Budget
 
 // ErrInvalid marks a measurement taken while the bus dropped frames.
