@@ -158,8 +158,8 @@ var DefaultLatencies = map[string]time.Duration{
 	KeyHangup: 60 * time.Millisecond, KeyUnread: 100 * time.Millisecond, KeyNext: 30 * time.Millisecond,
 	KeyPrev: 30 * time.Millisecond, KeyPlayPause: 20 * time.Millisecond, KeyVolume: 20 * time.Millisecond,
 	KeyMute: 20 * time.Millisecond, KeySource: 40 * time.Millisecond, KeyDuck: 40 * time.Millisecond,
-	KeyCamera: 60 * time.Millisecond, KeyTheme: 200 * time.Millisecond, KeyGuidance: 100 * time.Millisecond,
-	KeyReady: 400 * time.Millisecond, KeyStandby: 200 * time.Millisecond,
+	KeyCamera: 60 * time.Millisecond, KeyTheme: 100 * time.Millisecond, KeyGuidance: 100 * time.Millisecond,
+	KeyReady: 250 * time.Millisecond, KeyStandby: 200 * time.Millisecond,
 }
 
 // Budgets are the default budgets of docs/design.md section 4: the simulator's promise.
