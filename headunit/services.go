@@ -19,6 +19,9 @@ const (
 // receive takes one input frame as an ECU does: only when its CRC is right
 // and its counter advanced.
 func (u *Unit) receive(r *canbus.Received, now time.Time) {
+	if r.Time.After(u.busTime) {
+		u.busTime = r.Time
+	}
 	if r.Own || r.Error || r.Remote || r.Extended || r.FD {
 		return
 	}
@@ -31,7 +34,7 @@ func (u *Unit) receive(r *canbus.Received, now time.Time) {
 		u.emit(now, "vehicle", "input_ignored", "message", in.name, "reason", err.Error())
 		return
 	}
-	in.lastSeen, in.lost = now, false
+	in.lastSeen, in.lost = r.Time, false
 	f, err := r.Einride()
 	if err != nil {
 		return
@@ -65,9 +68,18 @@ func (u *Unit) receive(r *canbus.Received, now time.Time) {
 
 // watchInputs notices inputs that stopped arriving (3 periods) and falls
 // back safely: speed lost locks text input, buttons lost count as released.
+//
+// Silence is judged on the bus's timestamps, as of the newest frame the
+// unit has read: a unit that a busy host kept from reading for a while
+// must not call an input lost whose frames wait in its queue. Only when
+// it has read nothing for a second does the wall clock judge.
 func (u *Unit) watchInputs(now time.Time) {
+	ref := u.busTime
+	if lagging := now.Add(-time.Second); lagging.After(ref) {
+		ref = lagging
+	}
 	for id, in := range u.inputs {
-		if in.lost || now.Sub(in.lastSeen) <= 3*in.period {
+		if in.lost || ref.Sub(in.lastSeen) <= 3*in.period {
 			continue
 		}
 		in.lost = true

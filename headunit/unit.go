@@ -80,6 +80,7 @@ type Unit struct {
 	outs  []*output
 
 	ignored atomic.Uint64
+	busTime time.Time // the newest frame's bus timestamp read so far
 }
 
 // counterUnchecked reports whether the counter-check=off fault is set.
@@ -93,7 +94,7 @@ type input struct {
 	name     string
 	period   time.Duration
 	check    *e2e.Checker
-	lastSeen time.Time
+	lastSeen time.Time // bus timestamp of its last accepted frame
 	lost     bool
 }
 
@@ -220,7 +221,14 @@ func (u *Unit) nextWake(now, crashAt time.Time) time.Time {
 	}
 	for _, in := range u.inputs {
 		if !in.lost {
-			earlier(in.lastSeen.Add(3 * in.period))
+			// Due by the bus's time, which the next frame brings (and
+			// wakes the unit); by then past on the wall clock, the
+			// wall-clock judgement a second later.
+			due := in.lastSeen.Add(3 * in.period)
+			if !due.After(now) {
+				due = due.Add(time.Second)
+			}
+			earlier(due)
 		}
 	}
 	if u.volDir != 0 {

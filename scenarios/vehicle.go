@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 		Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(quiet("music.next"), media("TrackIndex", float64(track+1))))
 	})
 
-	It("keeps its heartbeat and status messages to their 100 ms cycle", func(ctx SpecContext) {
+	It("keeps its heartbeat and status messages to their cycle while running", func(ctx SpecContext) {
 		messages := []string{"IVI_Heartbeat", "IVI_MediaStatus", "IVI_MessagingStatus", "IVI_NavStatus"}
 		measured := make([]harness.CycleTimes, len(messages))
 		errs := make([]error, len(messages))
@@ -48,9 +49,16 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 			wg.Go(func() { measured[i], errs[i] = bench.CycleTimes(ctx, m, 10) })
 		}
 		wg.Wait()
+		// docs/design.md section 4: a frame at least every 3 periods (one
+		// may come early, on change), and the message really cycles at
+		// its period: the median interval within 10 % of it.
 		for i := range messages {
 			Expect(errs[i]).NotTo(HaveOccurred())
-			Expect(measured[i]).To(harness.HoldCycleTime(0.5), messages[i])
+			c := measured[i]
+			ds := slices.Clone(c.Intervals)
+			slices.Sort(ds)
+			Expect(ds[len(ds)-1]).To(BeNumerically("<=", 3*c.Nominal), "%s: an interval of %v, more than 3 periods of %v (intervals %v)", c.Message, ds[len(ds)-1], c.Nominal, c.Intervals)
+			Expect(ds[len(ds)/2]).To(BeNumerically("~", c.Nominal, c.Nominal/10), "%s: median interval %v, period %v (intervals %v)", c.Message, ds[len(ds)/2], c.Nominal, c.Intervals)
 		}
 	})
 
