@@ -155,15 +155,12 @@ func TestResumeAfterContinuesTheCounter(t *testing.T) {
 			if err := check.Accept(last); err != nil {
 				t.Fatal(err)
 			}
-			for drained := false; !drained; { // frames sent before the silence
-				select {
-				case <-time.After(3 * m.CycleTime):
-					drained = true
-				default:
-					rctx, rcancel := context.WithTimeout(ctx, 3*m.CycleTime)
-					_, err := rx.Receive(rctx)
-					rcancel()
-					drained = err != nil
+			for { // the frames sent before the silence
+				rctx, rcancel := context.WithTimeout(ctx, 3*m.CycleTime)
+				_, err := rx.Receive(rctx)
+				rcancel()
+				if err != nil {
+					break
 				}
 			}
 			if tc.after {
