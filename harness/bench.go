@@ -57,6 +57,10 @@ type Bench struct {
 	probes  map[string]*probe.Probe
 	events  *headunit.EventServer
 	watch   atomic.Pointer[Watcher]
+	self    selfTiming
+	// specBegan is when the guarded spec in progress began (a zero
+	// time.Time between specs), for FailHandler.
+	specBegan atomic.Value
 }
 
 // Options tune a bench beyond its profile.
@@ -131,6 +135,7 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 		capacity = 1 << 16
 	}
 	b.rec = newRecorder(capacity)
+	b.rec.arrived = func(f *canbus.Received, at time.Time) { b.self.frame(f, at, b.Dropped()) }
 	go b.rec.run(runCtx, b.obs)
 	if err := b.startDUT(runCtx, o.Hil); err != nil {
 		return nil, err
@@ -153,6 +158,12 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	if b.rest, err = restbus.Start(runCtx, b.restBus, b.DB, p.DUT.Node); err != nil {
 		return nil, err
 	}
+	var played []*candb.Message
+	for _, name := range b.rest.Messages() {
+		m, _ := b.DB.Message(name)
+		played = append(played, m)
+	}
+	b.self.play(played)
 	if err := b.awaitReady(readyCtx); err != nil {
 		return nil, err
 	}
@@ -546,7 +557,12 @@ func (b *Bench) Close() error {
 
 // Silence stops the rest-bus sending a message, as when its ECU fails;
 // Resume starts it again with its current signals.
-func (b *Bench) Silence(message string) error { return b.rest.Silence(message) }
+func (b *Bench) Silence(message string) error {
+	if m, ok := b.DB.Message(message); ok {
+		b.self.restart(m, time.Now(), true)
+	}
+	return b.rest.Silence(message)
+}
 
 // Resume restarts a silenced message. Its alive counter continues from the
 // message's last frame on the bus, the rest-bus's own or a one-off frame
@@ -562,17 +578,14 @@ func (b *Bench) Resume(message string) error {
 	if f, ok := b.lastOnBus(m); ok {
 		last = f.Payload()
 	}
+	b.self.restart(m, time.Now(), false)
 	return b.rest.ResumeAfter(b.runCtx, message, last)
 }
 
 // lastOnBus is the last frame of m on the bus: the recorder is first let
-// catch up with the frames sent until now (a one-off frame sent just
-// before is seen within microseconds; the rest-bus's other messages are a
-// frame at least every cycle), for at most 100 ms.
+// catch up with the frames sent until now, for at most 100 ms.
 func (b *Bench) lastOnBus(m *candb.Message) (canbus.Received, bool) {
-	ctx, cancel := context.WithTimeout(b.runCtx, 100*time.Millisecond)
-	defer cancel()
-	b.rec.sync(ctx, time.Now())
+	b.syncObserver(100 * time.Millisecond)
 	return b.rec.latest(func(f *canbus.Received) bool {
 		return f.ID == m.ID && f.Extended == m.Extended && !f.Error && !f.Remote
 	})

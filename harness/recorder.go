@@ -21,6 +21,9 @@ type recorder struct {
 	ticks  uint64 // wake-ups without a frame, for waiters that keep time
 	closed bool
 	err    error
+	// arrived, when set, is told of every frame and when it was read:
+	// the bench's watch of its own timing.
+	arrived func(f *canbus.Received, at time.Time)
 }
 
 func newRecorder(capacity int) *recorder {
@@ -39,6 +42,9 @@ func (r *recorder) run(ctx context.Context, bus canbus.Bus) {
 			r.cond.Broadcast()
 			r.mu.Unlock()
 			return
+		}
+		if r.arrived != nil {
+			r.arrived(&f, time.Now())
 		}
 		r.add(&f)
 	}
@@ -103,6 +109,19 @@ func (r *recorder) since(keep func(*canbus.Received) bool) []canbus.Received {
 		if keep(f) {
 			out = append(out, *f)
 		}
+	}
+	return out
+}
+
+// from returns copies of the recorded frames from sequence number seq on
+// (those still in the ring), oldest first.
+func (r *recorder) from(seq int64) []canbus.Received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seq = max(seq, r.first)
+	out := make([]canbus.Received, 0, r.first+int64(r.n)-seq)
+	for ; seq < r.first+int64(r.n); seq++ {
+		out = append(out, r.frames[(r.start+int(seq-r.first))%len(r.frames)])
 	}
 	return out
 }

@@ -69,7 +69,7 @@ func (b *Bench) Replay(ctx context.Context, path string, overrides ...string) *S
 	var silenced []string
 	for _, m := range carried {
 		if slices.Contains(played, m.Name) {
-			if err := b.rest.Silence(m.Name); err != nil {
+			if err := b.Silence(m.Name); err != nil {
 				return s.failed(err)
 			}
 			silenced = append(silenced, m.Name)

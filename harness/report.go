@@ -30,6 +30,11 @@ type KeyResult struct {
 	// NotRun marks a key of the budget file that no spec of this run
 	// sampled, because a label filter or focus left its specs out.
 	NotRun bool `json:"not_run,omitempty"`
+	// Inconclusive says why the key's spec could not judge it (the bench
+	// itself was late), "" otherwise.
+	Inconclusive string `json:"inconclusive,omitempty"`
+	// Retakes are the samples taken again because the bench was late.
+	Retakes []Retake `json:"retakes,omitempty"`
 }
 
 // Stats summarises the samples.
@@ -40,6 +45,8 @@ func (k KeyResult) Verdict() string {
 	switch {
 	case k.NotRun:
 		return "not run"
+	case k.Inconclusive != "":
+		return "INCONCLUSIVE: " + strings.TrimPrefix(k.Inconclusive, InconclusivePrefix)
 	case k.Failure != "" && len(k.Samples) == 0:
 		return "FAIL: no samples (spec failed: " + k.Failure + ")"
 	}
@@ -79,6 +86,7 @@ func Collect(r ginkgo.Report, budgets latency.Budgets) ([]KeyResult, error) {
 			}
 			if have, ok := byKey[k.Key]; ok {
 				have.Samples = append(have.Samples, k.Samples...)
+				have.Retakes = append(have.Retakes, k.Retakes...)
 				continue
 			}
 			k.Spec = spec.FullText()
@@ -90,15 +98,23 @@ func Collect(r ginkgo.Report, budgets latency.Budgets) ([]KeyResult, error) {
 			byKey[key] = &KeyResult{Key: key, Budget: b, NotRun: true}
 		}
 	}
-	// A failed spec that covers a key (its label) fails the key.
+	// A failed spec that covers a key (its label) fails the key; an
+	// inconclusive one leaves it unjudged.
 	for _, spec := range r.SpecReports {
-		if !spec.Failed() || spec.LeafNodeType != types.NodeTypeIt {
+		inconclusive := IsInconclusive(spec)
+		if !spec.Failed() && !inconclusive || spec.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
 		for _, l := range spec.Labels() {
-			if k := byKey[l]; k != nil && k.Failure == "" && (k.NotRun || k.Spec == spec.FullText()) {
-				k.NotRun = false
-				k.Spec = spec.FullText()
+			k := byKey[l]
+			if k == nil || k.Failure != "" || k.Inconclusive != "" || !k.NotRun && k.Spec != spec.FullText() {
+				continue
+			}
+			k.NotRun = false
+			k.Spec = spec.FullText()
+			if inconclusive {
+				k.Inconclusive = firstLine(spec.Failure.Message)
+			} else {
 				k.Failure = spec.FullText() + ": " + firstLine(spec.Failure.Message)
 			}
 		}
@@ -120,10 +136,10 @@ func firstLine(s string) string {
 // and the verdict.
 func WriteTable(w io.Writer, results []KeyResult) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "reaction key\tsamples\tp50\tp95\tmax\tbudget p95\tbudget max\tverdict")
+	fmt.Fprintln(tw, "reaction key\tsamples\tretaken\tp50\tp95\tmax\tbudget p95\tbudget max\tverdict")
 	for _, k := range results {
 		s := k.Stats()
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Key, s.N, ms(s.P50), ms(s.P95), ms(s.Max), ms(k.Budget.P95), ms(k.Budget.Max), k.Verdict())
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Key, s.N, len(k.Retakes), ms(s.P50), ms(s.P95), ms(s.Max), ms(k.Budget.P95), ms(k.Budget.Max), k.Verdict())
 	}
 	return tw.Flush()
 }

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
@@ -17,6 +18,16 @@ import (
 type Samples struct {
 	Key     string
 	Samples []latency.Sample
+	// Retakes are the samples taken again because the bench itself was
+	// late while it took them.
+	Retakes []Retake
+}
+
+// Retake is a sample the bench took again, and why.
+type Retake struct {
+	Sample int           `json:"sample"` // the number of the sample it replaced
+	Late   time.Duration `json:"late"`
+	Cause  string        `json:"cause"`
 }
 
 // Stats summarises the samples.
@@ -43,22 +54,71 @@ func (s Samples) Report(b *Bench) {
 		exp.RecordDuration(s.Key, x.Latency)
 	}
 	ginkgo.AddReportEntry(s.Key, exp, ginkgo.ReportEntryVisibilityFailureOrVerbose)
-	ginkgo.AddReportEntry(LatencyEntry, KeyResult{Key: s.Key, Samples: s.Samples, Budget: b.Budgets[s.Key]}, ginkgo.ReportEntryVisibilityNever)
+	ginkgo.AddReportEntry(LatencyEntry, KeyResult{Key: s.Key, Samples: s.Samples, Retakes: s.Retakes, Budget: b.Budgets[s.Key]}, ginkgo.ReportEntryVisibilityNever)
 }
 
-// Sample repeats a measurement n times, reports the latencies to the
-// running spec (Report) and returns them.
+// Sample repeats a measurement until it has n samples, reports the
+// latencies to the running spec (Report) and returns them.
+//
+// A measurement during which the bench itself was late by more than
+// LateLimit(key), or its observer lost frames, is not a sample of the DUT,
+// whatever it measured: it is retaken, up to MaxRetakes(n) times, and the
+// retake is reported with its cause. When the retakes run out, the error
+// is an *Inconclusive.
 func (b *Bench) Sample(ctx context.Context, key string, n int, measure func(ctx context.Context) Reaction) (Samples, error) {
-	s := Samples{Key: key}
-	for range n {
-		if err := s.Add(measure(ctx)); err != nil {
-			s.Report(b)
-			return s, err
+	sets, err := b.SampleTogether(ctx, []string{key}, n, func(ctx context.Context) []Reaction { return []Reaction{measure(ctx)} })
+	return sets[0], err
+}
+
+// SampleTogether samples several keys that one round of stimuli measures
+// at once (a press and the press that undoes it; one gear change and its
+// two reactions): measure returns a reaction per key, in the keys' order,
+// and each set gets n samples. A round is retaken as a whole, as in
+// Sample, by the smallest LateLimit of the keys. Every set is reported
+// when it returns, failed or not, so a spec that fails early still shows
+// its keys in the latency table.
+func (b *Bench) SampleTogether(ctx context.Context, keys []string, n int, measure func(ctx context.Context) []Reaction) ([]Samples, error) {
+	sets := make([]Samples, len(keys))
+	for i, k := range keys {
+		sets[i].Key = k
+	}
+	defer func() {
+		for _, s := range sets {
+			s.Report(b) // the samples as they are when it returns
+		}
+	}()
+	limit := b.LateLimit(keys...)
+	for retakes := 0; len(sets[0].Samples) < n; {
+		began, dropped := time.Now(), b.Dropped()
+		round := measure(ctx)
+		if len(round) != len(keys) {
+			return sets, fmt.Errorf("sample %v: the measurement gave %d reactions, want one per key", keys, len(round))
+		}
+		lost := b.Dropped() - dropped
+		if late := b.LateSince(began); (late.Worst > limit || lost > 0) && ctx.Err() == nil {
+			e := &Inconclusive{What: fmt.Sprintf("%s: %d samples of %d, %d retaken", strings.Join(keys, ", "), len(sets[0].Samples), n, retakes),
+				Late: late, Limit: limit, Lost: lost}
+			if retakes == MaxRetakes(n) {
+				return sets, e
+			}
+			retakes++
+			for i := range sets {
+				sets[i].Retakes = append(sets[i].Retakes, Retake{Sample: len(sets[i].Samples) + 1, Late: late.Worst, Cause: e.cause()})
+			}
+			continue
+		}
+		for i, r := range round {
+			if err := sets[i].Add(r); err != nil {
+				return sets, err
+			}
 		}
 	}
-	s.Report(b)
-	return s, nil
+	return sets, nil
 }
+
+// MaxRetakes is how many samples of a set of n the bench retakes before
+// it calls the set inconclusive: half as many again, at least 3.
+func MaxRetakes(n int) int { return max(3, n/2) }
 
 // Latest returns the most recent frame of a message, decoded.
 func (b *Bench) Latest(message string) (Frame, bool) {

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -31,6 +32,12 @@ type Stimulus struct {
 	// stimulus has no frame and issued is its time zero.
 	carried func(*canbus.Received) bool
 	issued  canbus.Received
+	// began is when the bench gave the stimulus; due is how long after
+	// that its frame may come on a bench that keeps its timing (a signal
+	// change goes out with the message's next cycle), negative when that
+	// is not the bench's to say (a trace plays at its own times).
+	began time.Time
+	due   time.Duration
 
 	done    chan error // the action's end (a press's release)
 	once    sync.Once
@@ -41,7 +48,7 @@ type Stimulus struct {
 }
 
 func (b *Bench) stimulus(ctx context.Context, what string) *Stimulus {
-	return &Stimulus{b: b, ctx: ctx, what: what, from: b.rec.end(), dropped: b.Dropped(), done: make(chan error, 1)}
+	return &Stimulus{b: b, ctx: ctx, what: what, from: b.rec.end(), dropped: b.Dropped(), done: make(chan error, 1), began: time.Now(), due: -1}
 }
 
 // failed is a stimulus that could not be given.
@@ -77,7 +84,14 @@ func (b *Bench) Hold(ctx context.Context, signal string, d time.Duration) *Stimu
 		return s.failed(err)
 	}
 	s.carried = func(f *canbus.Received) bool { return isMessage(f, m) && sig.Raw(f.Payload()) == 1 }
-	go func() { s.done <- b.rest.Press(ctx, signal, d) }()
+	s.due = m.CycleTime
+	go func() {
+		err := b.rest.Press(ctx, signal, d)
+		if err == nil {
+			b.noteHold(s, m, sig, d)
+		}
+		s.done <- err
+	}()
 	return s
 }
 
@@ -111,6 +125,7 @@ func (b *Bench) Change(ctx context.Context, assignments ...string) *Stimulus {
 	if m == nil {
 		return s.failed(fmt.Errorf("change: no assignment"))
 	}
+	s.due = m.CycleTime
 	s.carried = func(f *canbus.Received) bool {
 		if !isMessage(f, m) {
 			return false
@@ -157,6 +172,7 @@ func (b *Bench) Send(ctx context.Context, frame string) *Stimulus {
 	s.carried = func(r *canbus.Received) bool {
 		return r.ID == f.ID && r.Extended == f.Extended && r.Len == f.Len && r.Data == f.Data
 	}
+	s.due = 0
 	s.done <- b.restBus.Send(ctx, f)
 	return s
 }
@@ -266,6 +282,9 @@ func (s *Stimulus) zero(ctx context.Context) (canbus.Received, *cursor, error) {
 			return canbus.Received{}, nil, fmt.Errorf("%s never reached the bus: %w", s.what, err)
 		}
 		if s.carried(f) {
+			if s.due >= 0 && f.Source != canbus.SourceHardware {
+				s.b.self.stimulus(f.Time, f.Time.Sub(s.began)-s.due, "putting "+s.what+" on the bus")
+			}
 			return *f, c, nil
 		}
 	}
@@ -296,7 +315,11 @@ func (s *Stimulus) Until(ctx context.Context, exp Expectation, within time.Durat
 		s.Err()
 		return r
 	}
-	ctx, cancel := context.WithTimeout(ctx, within)
+	// The window is judged on the bus's timestamps: the wait ends at the
+	// first frame past it, so an observer that a busy host delays reads
+	// on to the reaction that came in time. The wall clock ends it only
+	// on a bus that shows nothing, observerLag after the window.
+	ctx, cancel := context.WithTimeout(ctx, within+observerLag)
 	defer cancel()
 	stim, c, err := s.zero(ctx)
 	if err != nil {
@@ -309,6 +332,9 @@ func (s *Stimulus) Until(ctx context.Context, exp Expectation, within time.Durat
 	var last any
 	for {
 		f, err := c.next()
+		if err == nil && f.Time.Sub(stim.Time) > within {
+			err = errPastWindow
+		}
 		if err != nil {
 			s.Err()
 			r.Err = &NoReaction{Stimulus: s.what, At: stim, Within: within, Expected: exp, Stuck: stuck.lines(), Waiting: exp.waitingFor(last), cause: err}
@@ -341,6 +367,9 @@ func (s *Stimulus) Until(ctx context.Context, exp Expectation, within time.Durat
 		}
 	}
 }
+
+// errPastWindow ends a wait at the bus's first frame past its window.
+var errPastWindow = errors.New("the bus went past the window")
 
 // NoReaction is the error of a reaction that did not come in time.
 type NoReaction struct {

@@ -88,14 +88,12 @@ var _ = later(Describe, "messaging latency", Label("messaging", "latency"), Seri
 	})
 
 	It("answers and hangs up calls within budget", covers("messaging.answer", "messaging.hangup"), func(ctx SpecContext) {
-		sets := together("messaging.answer", "messaging.hangup")
-		answer, hangup := sets[0], sets[1]
-		for range SamplesPerKey {
+		sampledTogether(ctx, []string{"messaging.answer", "messaging.hangup"}, func(ctx context.Context) []harness.Reaction {
 			Expect(bench.Control(ctx, "incoming_call")).To(ringing())
-			Expect(answer.Add(bench.Press(ctx, "SWC_Buttons.PhoneAnswerBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Active), patience("messaging.answer")))).To(Succeed())
-			Expect(hangup.Add(bench.Press(ctx, "SWC_Buttons.PhoneHangupBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Idle), patience("messaging.hangup")))).To(Succeed())
-		}
-		meetBudgets(answer, hangup)
+			answer := bench.Press(ctx, "SWC_Buttons.PhoneAnswerBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Active), patience("messaging.answer"))
+			hangup := bench.Press(ctx, "SWC_Buttons.PhoneHangupBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Idle), patience("messaging.hangup"))
+			return []harness.Reaction{answer, hangup}
+		})
 	})
 
 	It("counts incoming messages within budget", covers("messaging.unread"), func(ctx SpecContext) {

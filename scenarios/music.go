@@ -199,15 +199,11 @@ var _ = later(Describe, "music", Label("music"), func() {
 
 var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func() {
 	It("steps the track both ways within budget", covers("music.next", "music.prev"), func(ctx SpecContext) {
-		sets := together("music.next", "music.prev")
-		next, prev := sets[0], sets[1]
-		for range SamplesPerKey {
-			want := trackStep(+1)
-			Expect(next.Add(bench.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, want, patience("music.next")))).To(Succeed())
-			want = trackStep(-1)
-			Expect(prev.Add(bench.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, want, patience("music.prev")))).To(Succeed())
-		}
-		meetBudgets(next, prev)
+		sampledTogether(ctx, []string{"music.next", "music.prev"}, func(ctx context.Context) []harness.Reaction {
+			next := bench.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, trackStep(+1), patience("music.next"))
+			prev := bench.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, trackStep(-1), patience("music.prev"))
+			return []harness.Reaction{next, prev}
+		})
 	})
 
 	It("toggles playback within budget", covers("music.play_pause"), func(ctx SpecContext) {

@@ -78,21 +78,21 @@ func runOut(metres, kmh float64) time.Duration {
 
 var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Serial, func() {
 	It("switches camera and map with the gear within budget, and ducks the music with it", covers("navigation.camera", "music.duck"), func(ctx SpecContext) {
-		sets := together("navigation.camera", "music.duck")
-		camera, duck := sets[0], sets[1]
-		for i := range SamplesPerKey {
+		reverse := false
+		sampledTogether(ctx, []string{"navigation.camera", "music.duck"}, func(ctx context.Context) []harness.Reaction {
+			// Each round, retaken or not, shifts to the other gear.
+			reverse = !reverse
 			gear, d, ducked := "R", ivi.IVI_NavStatus_Display_Camera, 1
-			if i%2 == 1 {
+			if !reverse {
 				gear, d, ducked = "P", ivi.IVI_NavStatus_Display_Map, 0
 			}
 			s := bench.Change(ctx, "TCU_Gear.Gear="+gear)
 			// One stimulus, two reactions: wait for both at once.
 			done := make(chan harness.Reaction, 1)
 			go func() { done <- s.Until(ctx, media("Ducked", ducked), patience("music.duck")) }()
-			Expect(camera.Add(s.Until(ctx, display(d), patience("navigation.camera")))).To(Succeed())
-			Expect(duck.Add(<-done)).To(Succeed())
-		}
-		meetBudgets(camera, duck)
+			camera := s.Until(ctx, display(d), patience("navigation.camera"))
+			return []harness.Reaction{camera, <-done}
+		})
 	})
 
 	It("switches the theme within budget", covers("navigation.theme"), func(ctx SpecContext) {

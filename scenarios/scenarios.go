@@ -75,6 +75,9 @@ func Register() {
 		Expect(err).NotTo(HaveOccurred(), "open the bench of %s", config.Profile.Name)
 		DeferCleanup(b.Close)
 		bench = b
+		// From now on a failure while the bench itself was late is
+		// inconclusive, not the DUT's.
+		RegisterFailHandler(harness.FailHandler(func() *harness.Bench { return bench }))
 		AddReportEntry("bench", fmt.Sprintf("%s on %s", config.Profile.Name, b.Interface), ReportEntryVisibilityFailureOrVerbose)
 	}, NodeTimeout(2*time.Minute))
 
@@ -270,23 +273,15 @@ func sampled(ctx context.Context, key string, measure func(ctx context.Context) 
 	Expect(s).To(harness.MeetBudget(bench.Budgets))
 }
 
-// together starts the sample sets of keys that one spec samples at once;
-// each set is reported when the spec ends, failed or not, so a spec that
-// fails early still shows its keys in the latency table.
-func together(keys ...string) []*harness.Samples {
-	sets := make([]*harness.Samples, len(keys))
-	for i, k := range keys {
-		sets[i] = &harness.Samples{Key: k}
-		DeferCleanup(func() { sets[i].Report(bench) })
-	}
-	return sets
-}
-
-// meetBudgets asserts several keys sampled together (see together).
-func meetBudgets(sets ...*harness.Samples) {
+// sampledTogether gathers n samples of each of keys that one round of
+// stimuli measures at once (a reaction per key, in order) and asserts
+// their budgets.
+func sampledTogether(ctx context.Context, keys []string, round func(ctx context.Context) []harness.Reaction) {
 	GinkgoHelper()
+	sets, err := bench.SampleTogether(ctx, keys, SamplesPerKey, round)
+	Expect(err).NotTo(HaveOccurred())
 	for _, s := range sets {
-		Expect(*s).To(harness.MeetBudget(bench.Budgets))
+		Expect(s).To(harness.MeetBudget(bench.Budgets))
 	}
 }
 

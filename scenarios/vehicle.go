@@ -177,12 +177,10 @@ func expectEvent(ctx context.Context, mark int, d time.Duration, service, event 
 // Power cycles take a real head unit tens of seconds each: slow on a bench.
 var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
 	It("shuts down and boots within budget", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		sets := together("vehicle.ready", "vehicle.standby")
-		ready, down := sets[0], sets[1]
-		for range SamplesPerKey {
-			Expect(down.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), patience("vehicle.standby")))).To(Succeed())
-			Expect(ready.Add(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), patience("vehicle.ready")))).To(Succeed())
-		}
-		meetBudgets(ready, down)
+		sampledTogether(ctx, []string{"vehicle.standby", "vehicle.ready"}, func(ctx context.Context) []harness.Reaction {
+			down := bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), patience("vehicle.standby"))
+			ready := bench.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), patience("vehicle.ready"))
+			return []harness.Reaction{down, ready}
+		})
 	}, SpecTimeout(3*time.Minute))
 })

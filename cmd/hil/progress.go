@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/cockpit-hil/hil/harness"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -20,6 +22,7 @@ type progress struct {
 
 	mu                  sync.Mutex
 	total, done, failed int
+	inconclusive        int
 	current             string
 	stop                chan struct{}
 	stopped             sync.WaitGroup
@@ -48,7 +51,8 @@ func (p *progress) register() {
 		p.draw()
 	})
 	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
-		if r.State == types.SpecStateSkipped || r.State == types.SpecStatePending {
+		inconclusive := harness.IsInconclusive(r)
+		if !inconclusive && (r.State == types.SpecStateSkipped || r.State == types.SpecStatePending) {
 			return
 		}
 		p.mu.Lock()
@@ -56,11 +60,20 @@ func (p *progress) register() {
 		if r.Failed() {
 			p.failed++
 		}
+		if inconclusive {
+			p.inconclusive++
+		}
 		done, total := p.done, p.total
 		p.current = ""
 		p.mu.Unlock()
 		if !p.live {
-			fmt.Fprintf(p.w, "[%d/%d %s] %-6s %s (%.1fs)\n", done, total, p.elapsed(), r.State, r.FullText(), r.RunTime.Seconds())
+			state, why := r.State.String(), ""
+			if inconclusive {
+				state = "inconclusive"
+				why, _, _ = strings.Cut(strings.TrimPrefix(r.Failure.Message, harness.InconclusivePrefix), "\n")
+				why = ": " + why
+			}
+			fmt.Fprintf(p.w, "[%d/%d %s] %-6s %s (%.1fs)%s\n", done, total, p.elapsed(), state, r.FullText(), r.RunTime.Seconds(), why)
 			return
 		}
 		p.draw()
@@ -93,6 +106,9 @@ func (p *progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	line := fmt.Sprintf("[%d/%d specs, %d failed, %s]", p.done, p.total, p.failed, p.elapsed())
+	if p.inconclusive > 0 {
+		line = fmt.Sprintf("[%d/%d specs, %d failed, %d inconclusive, %s]", p.done, p.total, p.failed, p.inconclusive, p.elapsed())
+	}
 	if p.current != "" {
 		line += " " + p.current
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cockpit-hil/hil/internal/specs"
@@ -33,7 +34,7 @@ var _ = Describe("hil run", Label("music"), Serial, func() {
 		dir := GinkgoT().TempDir()
 		s := run(0, "--label-filter", "music.next", "--report", dir)
 		out := string(s.Out.Contents())
-		Expect(out).To(MatchRegexp(`music\.next\s+20\s+\d+\.\dms\s+\d+\.\dms\s+\d+\.\dms\s+150\.0ms\s+225\.0ms\s+ok`))
+		Expect(out).To(MatchRegexp(`music\.next\s+20\s+\d+\s+\d+\.\dms\s+\d+\.\dms\s+\d+\.\dms\s+150\.0ms\s+225\.0ms\s+ok`))
 		Expect(out).To(MatchRegexp(`\d+ specs ran in .*: \d+ passed, 0 failed`))
 		Expect(string(s.Err.Contents())).To(MatchRegexp(`(?m)\[2/2 \d+s\] passed +music .*\(\d+\.\ds\)$`), "a progress line per spec where stdout is no terminal")
 		Expect(filepath.Join(dir, "junit.xml")).To(BeAnExistingFile())
@@ -101,6 +102,38 @@ var _ = Describe("hil run", Label("music"), Serial, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
 		Expect(string(s.Out.Contents())).To(MatchRegexp(`[1-9]\d* specs ran in .*: [1-9]\d* passed, 0 failed`))
+	})
+
+	It("calls specs inconclusive, not failed, and exits 3 when the host stalls the bench", func() {
+		dir := GinkgoT().TempDir()
+		s, err := gexec.Start(exec.Command(hil, "run", "--label-filter", "music.next", "--report", dir), GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		// A host with far more work than cores: the bench (and the head
+		// unit in it) stopped for 250 ms in every 300.
+		stalling, stop := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stalling)
+			pid := s.Command.Process.Pid
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+				syscall.Kill(pid, syscall.SIGSTOP)
+				time.Sleep(250 * time.Millisecond)
+				syscall.Kill(pid, syscall.SIGCONT)
+			}
+		}()
+		defer func() { close(stop); <-stalling }()
+		Eventually(s, 4*time.Minute).Should(gexec.Exit(3))
+		out, errOut := string(s.Out.Contents()), string(s.Err.Contents())
+		Expect(out).To(MatchRegexp(`(?m)^\d+ specs ran in .*: \d+ passed, 0 failed, [1-9]\d* inconclusive$`))
+		Expect(errOut).To(MatchRegexp(`hil run: \d+ specs inconclusive, none failed: the bench itself was late`))
+		Expect(errOut).To(MatchRegexp(`(?m)^\[\d+/\d+ .*\] inconclusive .*: .*the host is overloaded`), "the progress line says so")
+		Expect(out).To(MatchRegexp(`music\.next\s+\d+\s+[1-9]\d*\s+.*INCONCLUSIVE: `), "the latency table counts the retakes and leaves the key unjudged")
+		junit := readFile(filepath.Join(dir, "junit.xml"))
+		Expect(junit).To(MatchRegexp(`<skipped message="[^"]*inconclusive: [^"]*the host is overloaded`))
 	})
 
 	It("fails when the heartbeat stops, naming the continuous check (negative control)", func() {
