@@ -328,6 +328,9 @@ func (b *Bench) inconclusive() *Inconclusive {
 	}
 	spec := ginkgo.CurrentSpecReport()
 	limit := b.LateLimit(spec.Labels()...)
+	// The frames that show a stall come after it: let the observer read
+	// up to now.
+	b.syncObserver(observerLag)
 	if late := b.LateSince(began); late.Worst > limit {
 		return &Inconclusive{Late: late, Limit: limit}
 	}

@@ -81,6 +81,8 @@ type Key struct {
 	Stats   Stats            `json:"stats"`
 	Verdict string           `json:"verdict"`
 	Samples []latency.Sample `json:"samples"`
+	// Retakes are the samples the bench took again because it was late.
+	Retakes []harness.Retake `json:"retakes,omitempty"`
 }
 
 // Budget is a key's budget in nanoseconds.
@@ -131,6 +133,10 @@ func Build(r ginkgo.Report, results []harness.KeyResult, p *profile.Profile, dbc
 			State:   s.State.String(),
 			Seconds: s.RunTime.Seconds(),
 		}
+		if harness.IsInconclusive(s) {
+			spec.State = "inconclusive"
+			spec.Failure = s.Failure.Message
+		}
 		if s.Failed() {
 			spec.Failure = s.Failure.Message
 			spec.Location = s.Failure.Location.String()
@@ -157,6 +163,7 @@ func Build(r ginkgo.Report, results []harness.KeyResult, p *profile.Profile, dbc
 			Stats:   Stats{N: s.N, P50: s.P50, P95: s.P95, P99: s.P99, Max: s.Max, Dropped: s.Dropped},
 			Verdict: k.Verdict(),
 			Samples: k.Samples,
+			Retakes: k.Retakes,
 		})
 	}
 	return out
@@ -243,11 +250,22 @@ func Load(path string) (Report, error) {
 	return r, nil
 }
 
+// Inconclusive lists the specs the bench could not judge.
+func (r Report) Inconclusive() []Spec {
+	var out []Spec
+	for _, s := range r.Specs {
+		if s.State == "inconclusive" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Failed lists the failed specs.
 func (r Report) Failed() []Spec {
 	var out []Spec
 	for _, s := range r.Specs {
-		if s.Failure != "" {
+		if s.Failure != "" && s.State != "inconclusive" {
 			out = append(out, s)
 		}
 	}

@@ -45,6 +45,9 @@ func run(t *testing.T, lat time.Duration) report.Report {
 					{Name: "bus trace, last 1s of vcan0, decoded", Value: types.WrapEntryValue("(1795481000.000100) vcan0 3B0#7402 :: IVI_Heartbeat(Counter: 4)\n")},
 					{Name: "bus trace (candump -L)", Value: types.WrapEntryValue("(1795481000.000100) vcan0 3B0#7402\n")},
 				}},
+			{ContainerHierarchyTexts: []string{"music latency"}, LeafNodeText: "toggles playback", LeafNodeType: types.NodeTypeIt,
+				LeafNodeLabels: []string{"music.play_pause"}, State: types.SpecStateSkipped, RunTime: time.Second,
+				Failure: types.Failure{Message: harness.InconclusivePrefix + "the bench was 251.1ms late in its SWC_Buttons frames against their 20ms cycle: the host is overloaded"}},
 			{LeafNodeType: types.NodeTypeReportAfterSuite, State: types.SpecStatePassed},
 		},
 	}
@@ -54,7 +57,8 @@ func run(t *testing.T, lat time.Duration) report.Report {
 			At: start.Add(time.Duration(i) * 100 * time.Millisecond)})
 	}
 	results := []harness.KeyResult{{Key: "music.next", Spec: "music latency steps the track", Samples: samples,
-		Budget: latency.Budget{P95: 150 * time.Millisecond, Max: 225 * time.Millisecond}}}
+		Budget:  latency.Budget{P95: 150 * time.Millisecond, Max: 225 * time.Millisecond},
+		Retakes: []harness.Retake{{Sample: 3, Late: 40 * time.Millisecond, Cause: "the bench was 40ms late in its observer"}}}}
 	return report.Build(g, results, p, "infotainment.dbc (built in)", dbc.Infotainment)
 }
 
@@ -89,6 +93,9 @@ func TestReportJSONValidatesAgainstTheCommittedSchema(t *testing.T) {
 		func(m map[string]any) { m["keys"].([]any)[0].(map[string]any)["verdict"] = "maybe" },
 		func(m map[string]any) { delete(m, "versions") },
 		func(m map[string]any) { m["specs"].([]any)[0].(map[string]any)["state"] = "green" },
+		func(m map[string]any) {
+			delete(m["keys"].([]any)[0].(map[string]any)["retakes"].([]any)[0].(map[string]any), "cause")
+		},
 	} {
 		var m map[string]any
 		json.Unmarshal(b.Bytes(), &m)
@@ -114,8 +121,14 @@ func TestReportReadsBackWithItsEvidence(t *testing.T) {
 	if len(got.Keys) != 1 || got.Keys[0].Stats.N != 20 || got.Keys[0].Verdict != "ok" {
 		t.Errorf("keys = %+v", got.Keys)
 	}
-	if len(got.Specs) != 2 {
-		t.Errorf("specs = %d, want the two Its (passed set-up nodes are left out)", len(got.Specs))
+	if len(got.Specs) != 3 {
+		t.Errorf("specs = %d, want the three Its (passed set-up nodes are left out)", len(got.Specs))
+	}
+	if s := got.Specs[2]; s.State != "inconclusive" || !strings.Contains(s.Failure, "the host is overloaded") {
+		t.Errorf("the inconclusive spec reads back as %+v", s)
+	}
+	if k := got.Keys[0]; len(k.Retakes) != 1 || k.Retakes[0].Sample != 3 {
+		t.Errorf("retakes read back as %+v", k.Retakes)
 	}
 	failed := got.Failed()
 	if len(failed) != 1 || !strings.Contains(failed[0].Trace, "IVI_Heartbeat(Counter: 4)") || !strings.Contains(failed[0].Log, "3B0#7402") {
