@@ -123,11 +123,15 @@ func (u *Unit) powerChanged(now time.Time, m *ic.BCM_PowerMode) {
 	u.power = mode
 	u.updateTextLock(now)
 	on := mode == ic.BCM_PowerMode_PowerMode_ON || mode == ic.BCM_PowerMode_PowerMode_START
+	off := mode == ic.BCM_PowerMode_PowerMode_OFF
+	if mode == ic.BCM_PowerMode_PowerMode_ACC && u.broken(RuleACC) {
+		off = true // the fault: ACC shuts down as OFF does
+	}
 	switch {
 	case on && !u.running:
 		u.running = true
 		u.boot(now)
-	case mode == ic.BCM_PowerMode_PowerMode_OFF && u.running && prev != mode:
+	case off && u.running && prev != mode:
 		u.running = false
 		u.shutdown(now)
 	}
@@ -257,6 +261,10 @@ func (u *Unit) playPause(now time.Time) {
 func (u *Unit) stepVolume(now time.Time, dir int) {
 	u.act(now, "music", KeyVolume, func(t time.Time) {
 		v := min(maxVolume, max(0, int(u.media.Volume())+dir))
+		if u.broken(RuleVolumeRange) {
+			// The fault: the volume wraps round past either end.
+			v = (int(u.media.Volume()) + dir + maxVolume + 1) % (maxVolume + 1)
+		}
 		u.media.SetVolume(float64(v))
 		u.emit(t, "music", "volume_changed", "volume", v)
 	})

@@ -84,7 +84,10 @@ type Unit struct {
 }
 
 // counterUnchecked reports whether the counter-check=off fault is set.
-func (u *Unit) counterUnchecked() bool { return u.set.Faults[RuleCounterCheck].Off }
+func (u *Unit) counterUnchecked() bool { return u.broken(RuleCounterCheck) }
+
+// broken reports whether a rule's fault (RULE=off) is set.
+func (u *Unit) broken(rule string) bool { return u.set.Faults[rule].Off }
 
 // Ignored counts the input frames refused for a wrong CRC or a counter that
 // did not advance.

@@ -213,17 +213,36 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 		})
 	})
 
-	It("steps the volume within budget", covers("music.volume"), func(ctx SpecContext) {
-		up := true
-		sampled(ctx, "music.volume", func(ctx context.Context) harness.Reaction {
+	It("steps the volume within budget across its range, and not past 40 or 0", covers("music.volume"), func(ctx SpecContext) {
+		// One press at a time, up to the top, down to the bottom: each
+		// step a sample. At each end one press more must change nothing.
+		// The walk follows the volume the unit shows, so a retaken
+		// sample that stepped it anyway only moves the walk on.
+		start := int(latest("IVI_MediaStatus").Physical("Volume"))
+		up, ends := true, 0
+		walk := func(ctx context.Context) harness.Reaction {
+			v := latest("IVI_MediaStatus").Physical("Volume")
+			if v == maxVolume && up || v == 0 && !up {
+				button := map[bool]string{true: "VolUpBtn", false: "VolDownBtn"}[up]
+				Expect(bench.Press(ctx, "SWC_Buttons."+button)).To(harness.NotReactWithin(quiet("music.volume"), harness.Emits("IVI_MediaStatus", harness.Where("a volume past its end", func(f harness.Frame) bool {
+					return f.Physical("Volume") != v
+				}))), "music.volume: at %v, %s must leave the volume where it is (docs/design.md: within 0 to 40)", v, button)
+				up = !up
+				ends++
+			}
 			button, step := "SWC_Buttons.VolUpBtn", +1
 			if !up {
 				button, step = "SWC_Buttons.VolDownBtn", -1
 			}
-			up = !up
-			want := volumeStep(step)
-			return bench.Press(ctx, button).Until(ctx, want, patience("music.volume"))
-		})
+			return bench.Press(ctx, button).Until(ctx, volumeStep(step), patience("music.volume"))
+		}
+		s, err := bench.Sample(ctx, "music.volume", maxVolume-start+maxVolume, walk)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s).To(harness.MeetBudget(bench.Budgets))
+		if latest("IVI_MediaStatus").Physical("Volume") == 0 && ends < 2 {
+			walk(ctx) // the walk ended at the bottom: press past it too
+		}
+		Expect(ends).To(BeNumerically(">=", 2), "the walk reached both ends of the range")
 	})
 
 	It("mutes and unmutes within budget", covers("music.mute"), func(ctx SpecContext) {

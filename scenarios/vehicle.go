@@ -34,6 +34,19 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON")).To(within("vehicle.ready", allReady()))
 	})
 
+	It("keeps its state on ACC, running or in standby, and boots on START as on ON", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
+		state := func(not string) harness.Expectation {
+			return harness.Emits("IVI_Heartbeat", harness.Where("PowerState other than "+not, func(f harness.Frame) bool { return f.Choice("PowerState") != not }))
+		}
+		// Watched for as long as the reaction ACC must not cause may take.
+		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(quiet("vehicle.standby"), state("Running")),
+			"vehicle.standby: ACC must not shut the unit down (docs/design.md, Vehicle)")
+		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(within("vehicle.standby", standby()))
+		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(quiet("vehicle.ready"), state("Standby")),
+			"vehicle.ready: ACC must not boot the unit (docs/design.md, Vehicle)")
+		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=START")).To(within("vehicle.ready", allReady()))
+	})
+
 	It("ignores the steering wheel while in standby", covers("vehicle.standby"), func(ctx SpecContext) {
 		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(within("vehicle.standby", standby()))
 		track := latest("IVI_MediaStatus").Raw("TrackIndex")
