@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,7 +35,9 @@ type Conn struct {
 	self  netip.AddrPort
 	opts  canbus.Options
 	rxBuf [64]byte
-	txBuf [canbus.WireFDLen]byte
+	// txMu makes a send's deadline and its write one step: the deadline
+	// belongs to the socket, and concurrent senders share it.
+	txMu sync.Mutex
 
 	in, out, errs atomic.Uint64
 }
@@ -98,11 +101,19 @@ func (c *Conn) Send(ctx context.Context, f canbus.Frame) error {
 	if f.FD || f.Error {
 		return fmt.Errorf("send %s on %s: UDP multicast carries classic data and remote frames only", f.String(), c.name)
 	}
-	n := canbus.EncodeWire(&c.txBuf, &f)
-	if dl, ok := ctx.Deadline(); ok {
-		c.tx.SetWriteDeadline(dl)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("send %s on %s: %w", f.String(), c.name, err)
 	}
-	if _, err := c.tx.Write(c.txBuf[:n]); err != nil {
+	var buf [canbus.WireFDLen]byte
+	n := canbus.EncodeWire(&buf, &f)
+	c.txMu.Lock()
+	// Every send sets the deadline, none if its context has none: a
+	// deadline left by an earlier send would fail this one.
+	dl, _ := ctx.Deadline()
+	c.tx.SetWriteDeadline(dl)
+	_, err := c.tx.Write(buf[:n])
+	c.txMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("send %s on %s: %w", f.String(), c.name, err)
 	}
 	c.out.Add(1)

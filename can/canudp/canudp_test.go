@@ -112,3 +112,60 @@ func TestMeetsEinrideOnOneGroup(t *testing.T) {
 	}
 	t.Fatalf("einride did not receive our frame: %v", rx.Err())
 }
+
+func TestSendsConcurrentlyAndAfterAnExpiredDeadline(t *testing.T) {
+	g := group()
+	a, err := Open(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// A send with a deadline that then passes must not fail the next
+	// send, which has none.
+	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	if err := a.Send(short, canbus.MustParseFrame("100#01")); err != nil {
+		t.Fatal(err)
+	}
+	<-short.Done()
+	cancel()
+	if err := a.Send(context.Background(), canbus.MustParseFrame("100#02")); err != nil {
+		t.Fatalf("a send after an earlier send's deadline passed: %v", err)
+	}
+	// Senders share the connection (the rest-bus and a one-off frame):
+	// each frame arrives whole. go test -race checks the buffers.
+	const senders, each = 4, 50
+	done := make(chan error, senders)
+	for i := range senders {
+		go func() {
+			for j := range each {
+				f := canbus.Frame{ID: uint32(0x200 + i), Len: 2, Data: [64]byte{byte(i), byte(j)}}
+				if err := a.Send(context.Background(), f); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range senders {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	for got := 0; got < 2+senders*each; got++ {
+		r, err := b.Receive(ctx)
+		if err != nil {
+			t.Fatalf("frame %d: %v", got, err)
+		}
+		if r.ID >= 0x200 && (r.Data[0] != byte(r.ID-0x200) || r.Len != 2) {
+			t.Fatalf("frame %v mixes two senders' bytes", r.Frame)
+		}
+	}
+}
