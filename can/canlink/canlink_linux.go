@@ -200,7 +200,7 @@ func Restart(ctx context.Context, name string) error {
 // Set applies cfg (ip link set IFACE type can bitrate ...). When bit timing
 // changes and the interface is up, it is taken down for the change and
 // brought back up.
-func Set(ctx context.Context, name string, cfg Config) error {
+func Set(ctx context.Context, name string, cfg Config) (err error) {
 	cur, err := Get(ctx, name)
 	if err != nil {
 		return err
@@ -214,7 +214,13 @@ func Set(ctx context.Context, name string, cfg Config) error {
 		if err := SetUp(ctx, name, false); err != nil {
 			return err
 		}
-		defer SetUp(ctx, name, true)
+		// The link goes back up whatever the change did; a link that
+		// stays down is an error of its own, beside the change's.
+		defer func() {
+			if uerr := SetUp(ctx, name, true); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("set link %s: bring it back up after the change: %w", name, uerr))
+			}
+		}()
 	}
 	var mask, flags uint32
 	mode := func(p *bool, bit uint32) {
