@@ -116,7 +116,7 @@ func (b *Bench) traceMessages(path string) ([]*candb.Message, error) {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	defer f.Close()
-	r := canlog.NewReader(f, path)
+	r := canlog.Open(f, path)
 	var out []*candb.Message
 	for {
 		rec, err := r.Next()
@@ -152,6 +152,6 @@ func (b *Bench) playTrace(ctx context.Context, path string, rewrite func(*canbus
 		sent(fr)
 		return b.restBus.Send(ctx, fr)
 	}}
-	_, err = p.Play(ctx, canlog.NewReader(f, path))
+	_, err = p.Play(ctx, canlog.Open(f, path))
 	return err
 }

@@ -29,14 +29,17 @@ type Player struct {
 
 // Play replays one pass of the trace and returns the number of frames sent.
 // Timing restarts at the first frame, and again wherever the trace's
-// timestamps jump backwards.
-func (p *Player) Play(ctx context.Context, r *Reader) (int, error) {
+// timestamps jump backwards. A trace that had records but none that could
+// be played (every line unreadable: a file of another format) is an error.
+func (p *Player) Play(ctx context.Context, r RecordReader) (int, error) {
 	var (
 		start   time.Time // wall time when the current base frame was sent
 		base    time.Time // trace time of the base frame
 		prev    time.Time
 		sent    int
 		nextDue time.Time
+		skipped int        // unreadable lines passed over
+		first   *LineError // the first of them
 	)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -46,8 +49,18 @@ func (p *Player) Play(ctx context.Context, r *Reader) (int, error) {
 		var le *LineError
 		switch {
 		case errors.Is(err, io.EOF):
+			if sent == 0 && first != nil {
+				return 0, fmt.Errorf("replay: no frame could be played, %d lines skipped, the first: %w", skipped, first)
+			}
 			return sent, nil
-		case errors.As(err, &le) && p.Errors != nil:
+		case errors.As(err, &le):
+			if first == nil {
+				first = le
+			}
+			skipped++
+			if p.Errors == nil {
+				return sent, err
+			}
 			p.Errors(le)
 			continue
 		case err != nil:

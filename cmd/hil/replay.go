@@ -113,7 +113,7 @@ func runReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if err != nil {
 			return err
 		}
-		_, err = player.Play(ctx, canlog.NewReader(src, name))
+		_, err = player.Play(ctx, canlog.Open(src, name))
 		closeSrc()
 		if errors.Is(err, context.Canceled) {
 			return nil

@@ -56,9 +56,8 @@ func Tool(name string) string {
 	return p
 }
 
-// Corpus returns the path of a file in the shared corpus of real-world CAN
-// files, which sits beside the repository as ../shared/corpus (HIL_CORPUS
-// overrides).
+// Corpus returns the path of a file in the repository's corpus of
+// real-world CAN files (testdata/corpus).
 func Corpus(rel string) string {
 	GinkgoHelper()
 	dir, err := CorpusDir()
@@ -66,18 +65,17 @@ func Corpus(rel string) string {
 	return filepath.Join(dir, rel)
 }
 
-// CorpusDir is Corpus's directory, for plain tests.
+// CorpusDir is Corpus's directory, for plain tests: testdata/corpus at
+// the module's root (testdata/corpus/README.md says where each file is
+// from, and under which licence).
 func CorpusDir() (string, error) {
-	if dir := os.Getenv("HIL_CORPUS"); dir != "" {
-		return dir, nil
-	}
 	root, err := ModuleRoot()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(root, "..", "shared", "corpus")
+	dir := filepath.Join(root, "testdata", "corpus")
 	if _, err := os.Stat(dir); err != nil {
-		return "", fmt.Errorf("shared corpus missing beside the repository (%s); set HIL_CORPUS: %w", dir, err)
+		return "", fmt.Errorf("corpus missing in the repository (%s): %w", dir, err)
 	}
 	return dir, nil
 }
