@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -140,13 +141,22 @@ func (r *recorder) latest(keep func(*canbus.Received) bool) (canbus.Received, bo
 	return canbus.Received{}, false
 }
 
+// OverrunError is a reader of the recording that fell so far behind the
+// bus that the ring overwrote frames it had yet to read.
+type OverrunError struct{ Skipped int64 }
+
+func (e *OverrunError) Error() string {
+	return fmt.Sprintf("the bench fell %d frames behind its recording of the bus and could not read them (the host is overloaded, or the recorder too small: Options.RecorderFrames)", e.Skipped)
+}
+
 // cursorBatch is how many frames a cursor copies per lock: waiters that
 // read one frame per lock would contend with the recorder at 8,000 frames/s.
 const cursorBatch = 64
 
 // cursor reads the recording forward from a sequence number. Frames
-// already overwritten are skipped. It watches its context once, not per
-// frame.
+// overwritten before it read them end a read with an *OverrunError; the
+// next read goes on from the oldest frame kept. It watches its context
+// once, not per frame.
 type cursor struct {
 	r    *recorder
 	ctx  context.Context
@@ -190,7 +200,11 @@ func (c *cursor) await(ticks bool) (*canbus.Received, bool, error) {
 	defer r.mu.Unlock()
 	for {
 		if c.seq < r.first {
+			// The ring overwrote frames this reader had yet to read: say
+			// so once, and go on from the oldest frame kept.
+			skipped := r.first - c.seq
 			c.seq = r.first
+			return nil, false, &OverrunError{Skipped: skipped}
 		}
 		if avail := r.first + int64(r.n) - c.seq; avail > 0 {
 			c.buf, c.pos = c.buf[:0], 1

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,25 @@ func TestSelfTimingSinceLooksOnlyFromTheMoment(t *testing.T) {
 	st.stimulus(t0, 500*time.Microsecond, "jitter")
 	if got := st.since(t0.Add(4 * time.Second)); got.Late() {
 		t.Errorf("jitter below the floor was noted: %v", got)
+	}
+}
+
+func TestACursorThatFellBehindTheRingSaysSo(t *testing.T) {
+	r := newRecorder(4)
+	c := r.follow(t.Context(), 0)
+	defer c.close()
+	for i := range 10 {
+		r.add(&canbus.Received{Frame: canbus.Frame{ID: uint32(i)}})
+	}
+	_, err := c.next()
+	var o *OverrunError
+	if !errors.As(err, &o) || o.Skipped != 6 {
+		t.Fatalf("first read: %v, want an overrun of 6 frames", err)
+	}
+	for want := uint32(6); want < 10; want++ {
+		f, err := c.next()
+		if err != nil || f.ID != want {
+			t.Fatalf("after the overrun: frame %v, %v; want ID %d", f, err, want)
+		}
 	}
 }

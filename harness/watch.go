@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -114,6 +115,19 @@ func (w *Watcher) add(t time.Time, check, format string, a ...any) {
 	w.violations = append(w.violations, Violation{Time: t, Check: check, What: fmt.Sprintf(format, a...)})
 }
 
+// overran notes frames the checks could not read, which they cannot vouch
+// for, as a violation of their own, and reports whether err was that.
+func (w *Watcher) overran(err error) bool {
+	var o *OverrunError
+	if !errors.As(err, &o) {
+		return false
+	}
+	w.mu.Lock()
+	w.add(time.Now(), "observer", "%v", o)
+	w.mu.Unlock()
+	return true
+}
+
 // observerLag is how far the checks' view of the bus may fall behind the
 // wall clock before silence is judged on the wall clock: until then it is
 // judged on the bus's own timestamps, so an observer that a busy host
@@ -142,6 +156,9 @@ func (w *Watcher) run(ctx context.Context) {
 	}()
 	for {
 		f, ticked, err := w.cur.nextOrTick()
+		if w.overran(err) {
+			continue
+		}
 		if err != nil {
 			return
 		}
@@ -236,6 +253,9 @@ func (w *Watcher) Stop() error {
 	for {
 		// The cursor's context has ended: it returns what is recorded, then the error.
 		f, ticked, err := w.cur.nextOrTick()
+		if w.overran(err) {
+			continue
+		}
 		if err != nil {
 			break
 		}
