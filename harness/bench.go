@@ -297,17 +297,43 @@ func (b *Bench) Probe(name string) (*probe.Probe, bool) {
 	return p, ok
 }
 
+// loadDB loads every DBC of the profile's list as one network.
 func loadDB(p *profile.Profile) (*candb.Database, error) {
-	name, src, err := DBCSource(p)
-	if err != nil {
-		return nil, err
+	var dbs []*candb.Database
+	for _, d := range p.DBC {
+		name, src, err := dbcSource(p, d)
+		if err != nil {
+			return nil, err
+		}
+		db, err := candb.Parse(name, src)
+		if err != nil {
+			return nil, err
+		}
+		dbs = append(dbs, db)
 	}
-	return candb.Parse(name, src)
+	if len(dbs) == 0 {
+		return nil, fmt.Errorf("load DBC: profile %s lists no DBC", p.Name)
+	}
+	return candb.Merge(dbs...)
 }
 
-// DBCSource returns the name and text of the profile's DBC.
+// DBCSource returns the names and text of the profile's DBCs, for the
+// report's version of the network: the names joined with " + ", the
+// texts one after the other.
 func DBCSource(p *profile.Profile) (string, []byte, error) {
-	d := p.DBC[0]
+	var names []string
+	var all []byte
+	for _, d := range p.DBC {
+		name, src, err := dbcSource(p, d)
+		if err != nil {
+			return "", nil, err
+		}
+		names, all = append(names, name), append(all, src...)
+	}
+	return strings.Join(names, " + "), all, nil
+}
+
+func dbcSource(p *profile.Profile, d string) (string, []byte, error) {
 	if d == "builtin:infotainment" {
 		return "infotainment.dbc (built in)", dbc.Infotainment, nil
 	}

@@ -1,0 +1,49 @@
+package harness
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cockpit-hil/hil/harness/profile"
+)
+
+func TestLoadDBLoadsEveryDBCOfTheProfile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("b.yaml", "{}\n")
+	write("extra.dbc", "VERSION \"\"\nBU_: GW\nBO_ 1792 GW_Extra: 1 GW\n SG_ X : 0|8@1+ (1,0) [0|255] \"\" Vector__XXX\n")
+	write("twice.dbc", "VERSION \"\"\nBU_: GW\nBO_ 1793 SWC_Buttons: 1 GW\n SG_ X : 0|8@1+ (1,0) [0|255] \"\" Vector__XXX\n")
+	for _, c := range []struct {
+		dbc, want string
+	}{
+		{"[builtin:infotainment, extra.dbc]", ""},
+		{"[builtin:infotainment, twice.dbc]", "message SWC_Buttons is defined in both infotainment.dbc (built in) and " + filepath.Join(dir, "twice.dbc")},
+	} {
+		write("p.yaml", "name: two DBCs\nbus: {interface: virtual}\ndbc: "+c.dbc+"\ndut: {node: IVI, kind: simulator}\nbudgets: b.yaml\n")
+		p, err := profile.Load(filepath.Join(dir, "p.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := loadDB(p)
+		if c.want != "" {
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: %v, want %q", c.dbc, err, c.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.dbc, err)
+		}
+		for _, m := range []string{"SWC_Buttons", "GW_Extra"} {
+			if _, ok := db.Message(m); !ok {
+				t.Errorf("%s: no %s in the merged network", c.dbc, m)
+			}
+		}
+	}
+}
