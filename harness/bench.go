@@ -106,6 +106,9 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	if b.runDir, err = os.MkdirTemp("", "hil-bench-"); err != nil {
 		return nil, fmt.Errorf("open bench: %w", err)
 	}
+	if err := applyBus(ctx, p.Bus, b.Interface); err != nil {
+		return nil, err
+	}
 	if b.Interface == "virtual" {
 		// One session, one bus, named as a trace names it: evidence from
 		// it replays with canplayer -I trace.log vcan0=virtual.

@@ -47,3 +47,21 @@ func TestLoadDBLoadsEveryDBCOfTheProfile(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyBusRefusesSettingsABusCannotTake(t *testing.T) {
+	for _, c := range []struct {
+		bus   profile.Bus
+		iface string
+		want  string // "" for no error
+	}{
+		{profile.Bus{}, "can0", ""}, // nothing to set: the adapter is left as it is
+		{profile.Bus{Bitrate: 500000}, "virtual", "bus virtual: has no controller for the profile's bus settings (bitrate 500000"},
+		{profile.Bus{FD: true}, "udp:239.1.2.3:20000", "has no controller"},
+		{profile.Bus{Bitrate: 500000}, "nosuchcan9", "bus nosuchcan9: read the adapter's settings"},
+	} {
+		err := applyBus(t.Context(), c.bus, c.iface)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%+v on %s: %v, want %q", c.bus, c.iface, err, c.want)
+		}
+	}
+}
