@@ -29,17 +29,23 @@ const sniffLen = 4096
 // and candump's log format when neither does; name appears in errors.
 func Open(r io.Reader, name string) RecordReader {
 	br := bufio.NewReaderSize(r, sniffLen)
-	head, _ := br.Peek(sniffLen)
-	switch sniff(head) {
-	case formatASC:
-		return NewASCReader(br, name)
-	case formatLog:
-		return NewReader(br, name)
-	}
-	if strings.EqualFold(filepath.Ext(name), ".asc") {
+	if IsASC(br, name) {
 		return NewASCReader(br, name)
 	}
 	return NewReader(br, name)
+}
+
+// IsASC reports whether the trace br holds is Vector ASC, as Open decides
+// it, looking ahead without consuming anything.
+func IsASC(br *bufio.Reader, name string) bool {
+	head, _ := br.Peek(min(sniffLen, br.Size()))
+	switch sniff(head) {
+	case formatASC:
+		return true
+	case formatLog:
+		return false
+	}
+	return strings.EqualFold(filepath.Ext(name), ".asc")
 }
 
 type format uint8

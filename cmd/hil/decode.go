@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -13,10 +15,13 @@ import (
 const decodeExamples = `  candump vcan0 | hil decode --dbc oem.dbc          live, any candump style
   hil decode --dbc oem.dbc drive.log                 a log file
   hil decode drive.log                               the built-in reference network
+  hil decode --dbc oem.dbc capture.asc               a Vector ASC trace (CANoe, CANalyzer)
 
 Each line is printed as it came, followed by " :: Message(Signal: value unit, ...)"
 as cantools decode --single-line prints it (" :: Unknown frame id ..." for IDs
-the DBC lacks). Lines that are not frames pass through unchanged.
+the DBC lacks). Lines that are not frames pass through unchanged. A Vector
+ASC trace (told by its "date"/"base" header, or a .asc name) is printed frame
+by frame as candump log lines, each decoded.
 `
 
 func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -33,19 +38,23 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	in := stdin
+	in, name := stdin, "stdin"
 	if len(pos) == 1 && pos[0] != "-" {
 		f, err := os.Open(pos[0])
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		in = f
+		in, name = f, pos[0]
 	}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	a := annotator{db: db}
-	sc := bufio.NewScanner(in)
+	br := bufio.NewReaderSize(in, 64<<10)
+	if canlog.IsASC(br, name) {
+		return decodeRecords(ctx, canlog.NewASCReader(br, name), out, &a, stderr)
+	}
+	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		if ctx.Err() != nil {
@@ -62,6 +71,33 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 	}
 	return sc.Err()
+}
+
+// decodeRecords decodes a trace that is not candump text (Vector ASC):
+// each frame as a candump log line, then its decoding.
+func decodeRecords(ctx context.Context, r canlog.RecordReader, out *bufio.Writer, a *annotator, stderr io.Writer) error {
+	var line []byte
+	for ctx.Err() == nil {
+		rec, err := r.Next()
+		var le *canlog.LineError
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case errors.As(err, &le):
+			fmt.Fprintf(stderr, "hil decode: skipped: %v\n", le)
+			continue
+		case err != nil:
+			return err
+		}
+		if rec.Kind != canlog.FrameLine {
+			continue
+		}
+		line = canlog.AppendLog(line[:0], &rec.Received, 0)
+		out.Write(line[:len(line)-1])
+		out.WriteString(a.annotate(&rec.Frame))
+		out.WriteByte('\n')
+	}
+	return nil
 }
 
 // bufferedInput reports whether input is a file (flush at the end) rather

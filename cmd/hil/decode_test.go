@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,21 @@ var _ = Describe("hil decode beside cantools decode --single-line", func() {
 		out, err := cmd.Output()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(out)).To(Equal("  vcan0  1F0   [8]  80 4A 0F 00 00 00 00 00 :: ExampleMessage(Enable: 'Enabled' -, AverageRadius: 0.0 m, Temperature: 255.92 degK)\n"))
+	})
+
+	It("decodes a Vector ASC trace as it decodes a candump log (and reads stdin's format by its header)", func() {
+		asc := "date Tue Nov 24 01:02:03.456 2026\nbase hex  timestamps absolute\nBegin Triggerblock\n   0.100000 1  1F0             Rx   d 8 80 4A 0F 00 00 00 00 00\nEnd TriggerBlock\n"
+		file := filepath.Join(GinkgoT().TempDir(), "trace.asc")
+		Expect(os.WriteFile(file, []byte(asc), 0o644)).To(Succeed())
+		want := MatchRegexp(`^\(\d+\.556000\) can0 1F0#804A0F0000000000 :: ExampleMessage\(Enable: 'Enabled' -, AverageRadius: 0\.0 m, Temperature: 255\.92 degK\)\n$`)
+		out, err := exec.Command(hil, "decode", "--dbc", specs.Corpus("dbc/cantools/motohawk.dbc"), file).Output()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(out)).To(want)
+		cmd := exec.Command(hil, "decode", "--dbc", specs.Corpus("dbc/cantools/motohawk.dbc"))
+		cmd.Stdin = strings.NewReader(asc)
+		out, err = cmd.Output()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(out)).To(want)
 	})
 
 	It("gives every corpus DBC a verdict and fails only the broken one", func() {

@@ -19,6 +19,7 @@ const replayExamples = `  hil replay -I drive.log                  frames go to 
   hil replay -I drive.log vcan0=can0       frames logged on can0 go to vcan0
   hil replay -I drive.log -l 3 -s 2        three passes, pauses over 2 s skipped
   hil replay -I drive.log -g 10            one frame every 10 ms, timestamps ignored
+  hil replay -I capture.asc vcan0=can0     a Vector ASC trace (its channel 1 is can0)
   candump -L can0 | hil replay vcan1=can0  live bridge from a candump pipe
 
 Timing: frames go out at their logged offsets from the first frame, scheduled
@@ -26,7 +27,8 @@ on the monotonic clock. canplayer instead polls every -g ms (default 1 ms); here
 -g means a fixed gap between frames in place of the timestamps. With
 assignments, frames from interfaces that are not assigned are skipped, as
 canplayer does. Lines that are not frames are skipped with a warning naming
-the line.
+the line; a trace none of whose lines is a frame is an error. The format
+(candump log or Vector ASC) is told by the file's header, or a .asc name.
 `
 
 func runReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
