@@ -377,16 +377,19 @@ var _ = Describe("evidence and replay", Label("vehicle"), Serial, func() {
 		Expect(n).To(Equal(ev.Frames), "the ASC trace holds the same frames")
 	}, SpecTimeout(time.Minute))
 
-	It("replays a trace with one signal replaced, CRCs made anew, and without it changes nothing", func(ctx SpecContext) {
+	DescribeTable("replays a trace with one signal replaced, CRCs made anew, and without it changes nothing", func(ctx SpecContext, name string, text func(harness.Evidence) string) {
 		b := openBench(ctx, simProfile(nil))
 		time.Sleep(600 * time.Millisecond)
-		trace := filepath.Join(GinkgoT().TempDir(), "drive.log")
-		Expect(os.WriteFile(trace, []byte(b.Evidence(500*time.Millisecond).Log), 0o644)).To(Succeed())
+		trace := filepath.Join(GinkgoT().TempDir(), name)
+		Expect(os.WriteFile(trace, []byte(text(b.Evidence(500*time.Millisecond))), 0o644)).To(Succeed())
 
 		Expect(b.Replay(ctx, trace)).To(harness.NotReactWithin(700*time.Millisecond, trackAfter(b)), "the trace as recorded presses nothing")
 		Expect(b.Replay(ctx, trace, "SWC_Buttons.NextBtn=1")).To(harness.ReactWithin(150*time.Millisecond, trackAfter(b)))
 		Expect(b.Replay(ctx, trace, "SWC_Buttons.NoSuchBtn=1").Err()).To(MatchError(ContainSubstring("override")))
-	}, SpecTimeout(time.Minute))
+	},
+		Entry("a candump log", "drive.log", func(e harness.Evidence) string { return e.Log }, SpecTimeout(time.Minute)),
+		Entry("a Vector ASC trace", "drive.asc", func(e harness.Evidence) string { return e.ASC }, SpecTimeout(time.Minute)),
+	)
 })
 
 var _ = Describe("a closed bench", Label("vehicle"), Serial, func() {

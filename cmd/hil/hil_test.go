@@ -192,6 +192,23 @@ var _ = Describe("hil beside can-utils", Label("vcan"), func() {
 		Expect(median).To(BeNumerically("<", 1.0))
 	})
 
+	It("replays a Vector ASC trace that candump sees as its frames, as it replays a candump log", func() {
+		b := specs.VCAN(1)
+		var asc, want strings.Builder
+		asc.WriteString("date Tue Nov 24 01:02:03.000 2026\nbase hex  timestamps absolute\nBegin Triggerblock\n")
+		for i := range 8 {
+			fmt.Fprintf(&asc, "   %d.%03d000 1  %03X             Rx   d 2 %02X 5A\n", i/100, 10*i%1000, 0x300+i, i)
+			fmt.Fprintf(&want, "(0.0) can0 %03X#%02X5A\n", 0x300+i, i)
+		}
+		asc.WriteString("End TriggerBlock\n")
+		trace := filepath.Join(GinkgoT().TempDir(), "capture.asc")
+		Expect(os.WriteFile(trace, []byte(asc.String()), 0o644)).To(Succeed())
+		candump := start(specs.Tool("candump"), "-L", b)
+		listening()
+		run(hil, "replay", "-I", trace, b+"=can0")
+		Expect(framesOf(stop(candump))).To(Equal(framesOf(want.String())))
+	})
+
 	It("reports a burst that overflows the receive queue: recorded N, dropped D, N + D sent", func() {
 		trace := filepath.Join(GinkgoT().TempDir(), "burst.log")
 		rec := start(hil, "record", "-o", trace, "-r", "1", "-T", "3000", iface)
