@@ -154,6 +154,20 @@ const (
 
 var rules = []string{RuleCounterCheck, RuleACC, RuleVolumeRange}
 
+// Keys are the reaction keys the reference head unit reacts by, sorted:
+// what --latency and --fault take, and what its help lists.
+func Keys() []string {
+	keys := make([]string, 0, len(DefaultLatencies))
+	for k := range DefaultLatencies {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Rules are the rules of the design a fault can break (RULE=off).
+func Rules() []string { return slices.Clone(rules) }
+
 // DefaultLatencies are the simulator's own reaction times, well inside the
 // budgets it promises (docs/design.md section 4), so that a default run passes and
 // a run with --latency set past a budget fails. They are short (a boot in
@@ -220,8 +234,10 @@ func (s *Settings) SetFault(kv string) error {
 	_, reaction := DefaultLatencies[key]
 	rule := slices.Contains(rules, key)
 	switch {
-	case rule != f.Off:
-		return fmt.Errorf("fault %q: %s takes off, a rule of the design (%s)", kv, key, strings.Join(rules, ", "))
+	case rule && !f.Off:
+		return fmt.Errorf("fault %q: %s is a rule of the design and takes off", kv, key)
+	case !rule && f.Off:
+		return fmt.Errorf("fault %q: off breaks a rule of the design (%s), and %s is none", kv, strings.Join(rules, ", "), key)
 	case key == FaultHeartbeat && f.StopAfter == 0:
 		return fmt.Errorf("fault %q: the heartbeat takes stop-after:DURATION", kv)
 	case key == FaultSim && f.CrashAfter == 0:

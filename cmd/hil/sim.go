@@ -12,22 +12,43 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-const simExamples = `  hil sim --bus vcan0                                   the reference head unit on vcan0
+// simExamples is sim's help after its flags; the keys and rules come
+// from the reference head unit itself.
+func simExamples() string {
+	return `  hil sim --bus vcan0                                   the reference head unit on vcan0
   hil sim --bus vcan0 --events 127.0.0.1:7070           with its event stream (JSON lines)
   hil sim --bus vcan0 --latency music.next=400ms        make a reaction slow (fixed)
   hil sim --bus vcan0 --latency music.next=uniform:50ms-200ms --seed 7
   hil sim --bus vcan0 --fault music.next=drop:30% --fault heartbeat=stop-after:10s
+  hil sim --bus vcan0 --fault counter-check=off         break a rule of the design
   hil sim --bus vcan0 --fault sim=crash-after:5s        exits with status 1 after 5 s
 
-Reaction keys: messaging.voice, messaging.text_lock, messaging.answer,
-messaging.hangup, messaging.unread, music.next, music.prev, music.play_pause,
-music.volume, music.mute, music.source, music.duck, navigation.camera,
-navigation.theme, navigation.guidance, vehicle.ready, vehicle.standby.
+` + wrapText("Reaction keys: "+strings.Join(headunit.Keys(), ", ")+".", 78) + `
 Latencies: 400ms | uniform:MIN-MAX | normal:MEAN,SD. Faults: KEY=drop:P%,
-heartbeat=stop-after:DURATION, sim=crash-after:DURATION.
+heartbeat=stop-after:DURATION, sim=crash-after:DURATION, RULE=off for the
+` + wrapText("rules "+strings.Join(headunit.Rules(), ", ")+" (docs/design.md, section 8).", 78) + `
 It needs the rest of the car on the bus (hil restbus): the power mode ON boots it.
 SIGINT or SIGTERM end it cleanly with status 0.
 `
+}
+
+// wrapText breaks text into lines of at most width columns, at spaces.
+func wrapText(text string, width int) string {
+	var b strings.Builder
+	col := 0
+	for i, w := range strings.Fields(text) {
+		if i > 0 && col+1+len(w) > width {
+			b.WriteByte('\n')
+			col = 0
+		} else if i > 0 {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(w)
+		col += len(w)
+	}
+	return b.String()
+}
 
 // multiFlag collects a repeated flag.
 type multiFlag []string
@@ -36,7 +57,7 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func runSim(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("sim", "[--bus IFACE] [--events ADDR] [--latency KEY=DURATION]... [--fault KEY=FAULT]... [--seed N]", simExamples, stderr)
+	fs := newFlags("sim", "[--bus IFACE] [--events ADDR] [--latency KEY=DURATION]... [--fault KEY=FAULT]... [--seed N]", simExamples(), stderr)
 	bus := fs.String("bus", "vcan0", "the `IFACE` to run on (vcan0, can0, udp:GROUP:PORT)")
 	events := fs.String("events", "", "serve the event stream on `ADDR` (HOST:PORT, :PORT on loopback, or unix:PATH)")
 	seed := fs.Uint64("seed", 1, "`N` makes random latencies and drops repeatable")
