@@ -11,6 +11,7 @@ import (
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega/gmeasure"
 )
 
@@ -49,6 +50,9 @@ func (s *Samples) Add(r Reaction) error {
 // experiment (Ginkgo prints it) and as the latency entry that the run's
 // latency table and report are made from.
 func (s Samples) Report(b *Bench) {
+	if !inSpec() {
+		return // sampled outside a Ginkgo suite: the caller has the samples
+	}
 	exp := gmeasure.NewExperiment(s.Key)
 	for _, x := range s.Samples {
 		exp.RecordDuration(s.Key, x.Latency)
@@ -56,6 +60,10 @@ func (s Samples) Report(b *Bench) {
 	ginkgo.AddReportEntry(s.Key, exp, ginkgo.ReportEntryVisibilityFailureOrVerbose)
 	ginkgo.AddReportEntry(LatencyEntry, KeyResult{Key: s.Key, Samples: s.Samples, Retakes: s.Retakes, Budget: b.Budgets[s.Key]}, ginkgo.ReportEntryVisibilityNever)
 }
+
+// inSpec reports whether a Ginkgo spec is running, whose report can take
+// entries.
+func inSpec() bool { return ginkgo.CurrentSpecReport().LeafNodeType != types.NodeTypeInvalid }
 
 // Sample repeats a measurement until it has n samples, reports the
 // latencies to the running spec (Report) and returns them.
