@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -54,12 +55,9 @@ func (k KeyResult) Verdict() string {
 	if err == nil && k.Failure != "" {
 		return fmt.Sprintf("FAIL: spec failed after %d samples: %s", len(k.Samples), k.Failure)
 	}
-	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), k.Key+": ")
-		if i := strings.Index(msg, " ("); i >= 0 {
-			msg = msg[:i]
-		}
-		return "FAIL: " + msg
+	var v *latency.Verdict
+	if errors.As(err, &v) {
+		return "FAIL: " + v.Why()
 	}
 	return "ok"
 }

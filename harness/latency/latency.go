@@ -75,27 +75,62 @@ type Budgets map[string]Budget
 // ErrInvalid marks a measurement taken while the bus dropped frames.
 var ErrInvalid = errors.New("measurement invalid")
 
-// Judge compares a sample set with the key's budget. The error names the
-// key, the measured figures and the budget, as a failed spec should.
+// Judge compares a sample set with the key's budget: nil when it meets
+// it, else a *Verdict that names the key, the measured figures and the
+// budget, as a failed spec should.
 func (b Budgets) Judge(key string, s Stats) error {
 	budget, ok := b[key]
+	v := &Verdict{Key: key, Stats: s, Budget: budget, NoBudget: !ok}
+	v.P95Over = ok && budget.P95 > 0 && s.P95 > budget.P95
+	v.MaxOver = ok && budget.Max > 0 && s.Max > budget.Max
+	if v.NoBudget || s.Dropped > 0 || s.N == 0 || v.P95Over || v.MaxOver {
+		return v
+	}
+	return nil
+}
+
+// Verdict is a sample set that did not meet its key's budget, and why:
+// the figures a report shows, not text to take apart.
+type Verdict struct {
+	Key              string
+	Stats            Stats
+	Budget           Budget
+	NoBudget         bool // the budget file has no such key
+	P95Over, MaxOver bool
+}
+
+// Why is the verdict without the key and the figures: "p95 400ms exceeds
+// its budget 150ms; max ...", "no samples", ...
+func (v *Verdict) Why() string {
 	switch {
-	case !ok:
-		return fmt.Errorf("%s: no budget for this reaction key", key)
-	case s.Dropped > 0:
-		return fmt.Errorf("%s: %w: the bus dropped %d frames while it was measured (%v)", key, ErrInvalid, s.Dropped, s)
-	case s.N == 0:
-		return fmt.Errorf("%s: no samples", key)
+	case v.NoBudget:
+		return "no budget for this reaction key"
+	case v.Stats.Dropped > 0:
+		return fmt.Sprintf("%v: the bus dropped %d frames while it was measured", ErrInvalid, v.Stats.Dropped)
+	case v.Stats.N == 0:
+		return "no samples"
 	}
 	var over []string
-	if budget.P95 > 0 && s.P95 > budget.P95 {
-		over = append(over, fmt.Sprintf("p95 %v exceeds its budget %v", s.P95, budget.P95))
+	if v.P95Over {
+		over = append(over, fmt.Sprintf("p95 %v exceeds its budget %v", v.Stats.P95, v.Budget.P95))
 	}
-	if budget.Max > 0 && s.Max > budget.Max {
-		over = append(over, fmt.Sprintf("max %v exceeds its budget %v", s.Max, budget.Max))
+	if v.MaxOver {
+		over = append(over, fmt.Sprintf("max %v exceeds its budget %v", v.Stats.Max, v.Budget.Max))
 	}
-	if len(over) > 0 {
-		return fmt.Errorf("%s: %s (%v)", key, strings.Join(over, "; "), s)
+	return strings.Join(over, "; ")
+}
+
+func (v *Verdict) Error() string {
+	if v.NoBudget || v.Stats.N == 0 && v.Stats.Dropped == 0 {
+		return v.Key + ": " + v.Why()
+	}
+	return fmt.Sprintf("%s: %s (%v)", v.Key, v.Why(), v.Stats)
+}
+
+// Unwrap is ErrInvalid for a set measured while frames were dropped.
+func (v *Verdict) Unwrap() error {
+	if v.Stats.Dropped > 0 && !v.NoBudget {
+		return ErrInvalid
 	}
 	return nil
 }
