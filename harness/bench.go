@@ -27,7 +27,6 @@ import (
 	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/harness/restbus"
-	"github.com/cockpit-hil/hil/headunit"
 	"github.com/onsi/ginkgo/v2"
 )
 
@@ -55,7 +54,7 @@ type Bench struct {
 	dut     *probe.Probe // a process DUT's output
 	control *probe.Probe // the DUT's event stream, for control lines
 	probes  map[string]*probe.Probe
-	events  *headunit.EventServer
+	running RunningDUT      // a driver's DUT (the simulator in process)
 	watch   atomic.Pointer[Watcher]
 	self    selfTiming
 	// specBegan is when the guarded spec in progress began (a zero
@@ -227,8 +226,8 @@ func (b *Bench) openProbes(ctx context.Context) error {
 	b.probes = map[string]*probe.Probe{}
 	streams := 0
 	dutEvents := b.expand(b.Profile.DUT.Events)
-	if b.events != nil {
-		dutEvents = b.events.Addr()
+	if b.running != nil && b.running.Events() != "" {
+		dutEvents = b.running.Events()
 	}
 	if dutEvents != "" {
 		var err error
@@ -266,8 +265,8 @@ func (b *Bench) openProbes(ctx context.Context) error {
 		b.probes[pr.Name] = p
 	}
 	// Connections registered before the car wakes see the boot.
-	if b.events != nil {
-		for b.events.Clients() < streams && ctx.Err() == nil {
+	if b.running != nil && b.running.Clients() >= 0 {
+		for b.running.Clients() < streams && ctx.Err() == nil {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
@@ -365,65 +364,47 @@ func LoadTiming(p *profile.Profile) (latency.Timing, error) {
 	return latency.ParseTiming(p.Path(p.Budgets), src)
 }
 
-func (b *Bench) simSettings() (headunit.Settings, []string, error) {
-	var set headunit.Settings
+// simArgs are the profile's dut.sim settings as hil sim's flags, for a
+// process DUT that is hil sim (which checks them itself).
+func (b *Bench) simArgs() []string {
 	var args []string
 	sim := b.Profile.DUT.Sim
-	set.Seed = sim.Seed
 	for _, k := range slices.Sorted(maps.Keys(sim.Latency)) {
-		if err := set.SetLatency(k + "=" + sim.Latency[k]); err != nil {
-			return set, nil, err
-		}
 		args = append(args, "--latency", k+"="+sim.Latency[k])
 	}
 	for _, k := range slices.Sorted(maps.Keys(sim.Faults)) {
-		if err := set.SetFault(k + "=" + sim.Faults[k]); err != nil {
-			return set, nil, err
-		}
 		args = append(args, "--fault", k+"="+sim.Faults[k])
 	}
 	if sim.Seed != 0 {
 		args = append(args, "--seed", strconv.FormatUint(sim.Seed, 10))
 	}
-	return set, args, nil
+	return args
 }
 
+// startDUT starts the profile's DUT: a process the bench runs, nothing for
+// a head unit already running, or a registered driver's (RegisterDUT).
 func (b *Bench) startDUT(ctx context.Context, hil string) error {
-	set, simArgs, err := b.simSettings()
-	if err != nil {
-		return err
-	}
-	switch b.Profile.DUT.Kind {
-	case profile.Simulator:
-		dutBus, err := b.dial()
-		if err != nil {
-			return err
-		}
-		// The in-process simulator serves its event stream privately, so
-		// controls and event probes work as on a process DUT.
-		if b.events, err = headunit.ListenEvents("unix:" + filepath.Join(b.runDir, "events.sock")); err != nil {
-			dutBus.Close()
-			return err
-		}
-		unit := headunit.New(dutBus, set, headunit.WithEvents(b.events.Publish))
-		done := make(chan error, 1)
-		b.done = append(b.done, done)
-		go func() {
-			done <- unit.Run(ctx)
-			dutBus.Close()
-		}()
-		served := make(chan error, 1)
-		b.done = append(b.done, served)
-		go func() { served <- b.events.Serve(ctx, unit) }()
+	switch kind := b.Profile.DUT.Kind; kind {
 	case profile.Process:
+		simArgs := b.simArgs()
 		argv := make([]string, 0, len(b.Profile.DUT.Argv)+len(simArgs))
 		for _, a := range b.Profile.DUT.Argv {
 			argv = append(argv, b.expand(a))
 		}
 		argv = append(argv, simArgs...)
 		argv[0] = resolveHil(argv[0], hil)
+		var err error
 		if b.dut, err = probe.Command(ctx, "dut", argv); err != nil {
 			return fmt.Errorf("start DUT: %w", err)
+		}
+	case profile.Bench:
+	default:
+		d, err := driverFor(kind)
+		if err != nil {
+			return err
+		}
+		if b.running, err = d.StartDUT(ctx, DUTEnv{Profile: b.Profile, Dial: func() (canbus.Bus, error) { return b.dial() }, RunDir: b.runDir}); err != nil {
+			return fmt.Errorf("start DUT (%s): %w", kind, err)
 		}
 	}
 	return nil
@@ -562,6 +543,9 @@ func (b *Bench) Close() error {
 	if b.dut != nil {
 		b.dut.Close()
 	}
+	if b.running != nil {
+		errs = append(errs, b.running.Close())
+	}
 	if b.stop != nil {
 		b.stop()
 	}
@@ -569,9 +553,6 @@ func (b *Bench) Close() error {
 		if err := <-d; err != nil && !errors.Is(err, context.Canceled) {
 			errs = append(errs, err)
 		}
-	}
-	if b.events != nil {
-		b.events.Close()
 	}
 	if b.runDir != "" {
 		os.RemoveAll(b.runDir)

@@ -65,3 +65,22 @@ func TestApplyBusRefusesSettingsABusCannotTake(t *testing.T) {
 		}
 	}
 }
+
+func TestADUTKindWithoutADriverSaysWhatToImport(t *testing.T) {
+	// This test binary does not import headunit/simdut: the simulator is
+	// not registered here.
+	_, err := driverFor(profile.Simulator)
+	if err == nil || !strings.Contains(err.Error(), `import _ "github.com/cockpit-hil/hil/headunit/simdut"`) {
+		t.Errorf("simulator without its driver: %v", err)
+	}
+	RegisterDUT("test-kind", nil)
+	if d, err := driverFor("test-kind"); err != nil || d != nil {
+		t.Errorf("a registered kind: %v, %v", d, err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a kind registered twice did not panic")
+		}
+	}()
+	RegisterDUT("test-kind", nil)
+}

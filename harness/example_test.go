@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"log"
 	"time"
 

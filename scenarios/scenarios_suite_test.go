@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"fmt"
+	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"os"
 	"path/filepath"
 	"testing"

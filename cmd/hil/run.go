@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"io"
 	"os"
 	"path/filepath"
