@@ -67,11 +67,14 @@ func TestApplyBusRefusesSettingsABusCannotTake(t *testing.T) {
 }
 
 func TestADUTKindWithoutADriverSaysWhatToImport(t *testing.T) {
-	// This test binary does not import headunit/simdut: the simulator is
-	// not registered here.
-	_, err := driverFor(profile.Simulator)
-	if err == nil || !strings.Contains(err.Error(), `import _ "github.com/cockpit-hil/hil/headunit/simdut"`) {
-		t.Errorf("simulator without its driver: %v", err)
+	_, err := driverFor("no-such-kind")
+	if err == nil || !strings.Contains(err.Error(), "no driver for dut.kind no-such-kind (registered: [") {
+		t.Errorf("a kind without a driver: %v", err)
+	}
+	// This test binary links headunit/simdut (the external tests import
+	// it), so the simulator's hint is checked on its own.
+	if h := missingDriverHint(profile.Simulator); !strings.Contains(h, `import _ "github.com/cockpit-hil/hil/headunit/simdut"`) {
+		t.Errorf("the simulator's hint: %q", h)
 	}
 	RegisterDUT("test-kind", nil)
 	if d, err := driverFor("test-kind"); err != nil || d != nil {

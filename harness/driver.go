@@ -73,9 +73,13 @@ func driverFor(kind string) (DUTDriver, error) {
 		kinds = append(kinds, k)
 	}
 	slices.Sort(kinds)
-	hint := ""
+	return nil, fmt.Errorf("start DUT: no driver for dut.kind %s (registered: %v)%s", kind, kinds, missingDriverHint(kind))
+}
+
+// missingDriverHint says what to import for a built-in kind's driver.
+func missingDriverHint(kind string) string {
 	if kind == profile.Simulator {
-		hint = `: import _ "github.com/cockpit-hil/hil/headunit/simdut" to run the reference head unit in process`
+		return `: import _ "github.com/cockpit-hil/hil/headunit/simdut" to run the reference head unit in process`
 	}
-	return nil, fmt.Errorf("start DUT: no driver for dut.kind %s (registered: %v)%s", kind, kinds, hint)
+	return ""
 }
