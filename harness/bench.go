@@ -567,11 +567,19 @@ func (b *Bench) Close() error {
 
 // Silence stops the rest-bus sending a message, as when its ECU fails;
 // Resume starts it again with its current signals.
+//
+// It returns once the bench has recorded the message's last frame: a spec
+// that goes on to send a frame in its place (a forged counter) reads it
+// with Latest, even when a busy host keeps the observer behind the bus.
 func (b *Bench) Silence(message string) error {
 	if m, ok := b.DB.Message(message); ok {
 		b.self.restart(m, time.Now(), true)
 	}
-	return b.rest.Silence(message)
+	if err := b.rest.Silence(message); err != nil {
+		return err
+	}
+	b.syncObserver(observerLag)
+	return nil
 }
 
 // Resume restarts a silenced message. Its alive counter continues from the

@@ -3,8 +3,11 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +31,16 @@ func measure(format string, a ...any) {
 
 // noDUT is a bench on iface with nothing behind it: the kernel (cangw) or
 // the test itself plays the DUT.
+// txPackets is how many frames an interface has carried (sysfs).
+func txPackets(iface string) uint64 {
+	GinkgoHelper()
+	b, err := os.ReadFile("/sys/class/net/" + iface + "/statistics/tx_packets")
+	Expect(err).NotTo(HaveOccurred())
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	Expect(err).NotTo(HaveOccurred())
+	return n
+}
+
 func noDUT(iface string) *profile.Profile {
 	GinkgoHelper()
 	p := loadProfile("sim.yaml")
@@ -111,6 +124,7 @@ var _ = Describe("benches on vcan", Label("vcan"), Serial, func() {
 		time.Sleep(200 * time.Millisecond)
 		dropped := b.Dropped()
 		const window = 2 * time.Second
+		tx0, began := txPackets(iface), time.Now()
 		stim := b.Send(ctx, "7F1#01")
 		var seen [10]atomic.Int64
 		var wg sync.WaitGroup
@@ -125,16 +139,23 @@ var _ = Describe("benches on vcan", Label("vcan"), Serial, func() {
 			})
 		}
 		wg.Wait()
+		// What the bus carried meanwhile, by the interface's own count: on
+		// a host that starves the sandbox the kernel's timers send fewer
+		// frames than asked, and the observer is judged by what there was.
+		carried := float64(txPackets(iface)-tx0) / time.Since(began).Seconds()
 		counts := make([]int64, len(seen))
 		for i := range seen {
 			counts[i] = seen[i].Load()
 		}
 		slices.Sort(counts)
 		lost := b.Dropped() - dropped
-		measure("observation path on %s: %d predicates each matched %d..%d IVI_MediaStatus frames in %v (%.0f frames/s each), %d dropped",
-			iface, len(seen), counts[0], counts[len(counts)-1], window, float64(counts[0])/window.Seconds(), lost)
+		seenRate := float64(counts[0]) / window.Seconds()
+		measure("observation path on %s: %d predicates each matched %d..%d IVI_MediaStatus frames in %v (%.0f frames/s each; the bus carried %.0f frames/s), %d dropped",
+			iface, len(seen), counts[0], counts[len(counts)-1], window, seenRate, carried, lost)
 		Expect(lost).To(BeZero())
-		Expect(float64(counts[0])/window.Seconds()).To(BeNumerically(">=", 8000), "every predicate saw at least 8,000 frames/s")
+		// At least 8,000 frames/s where the bus carried them; all but the
+		// rest-bus's few per cent of what it carried where it could not.
+		Expect(seenRate).To(BeNumerically(">=", min(8000, 0.95*carried)), "every predicate saw at least 8,000 frames/s, or what the bus carried")
 		// Each waiter's 2 s starts when its goroutine runs: on one slow CPU
 		// the windows differ by a few milliseconds, tens of frames.
 		Expect(float64(counts[len(counts)-1]-counts[0])).To(BeNumerically("<=", 0.01*float64(counts[0])), "every predicate saw the same frames, within the difference of their windows")
