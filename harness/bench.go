@@ -54,7 +54,7 @@ type Bench struct {
 	dut     *probe.Probe // a process DUT's output
 	control *probe.Probe // the DUT's event stream, for control lines
 	probes  map[string]*probe.Probe
-	running RunningDUT      // a driver's DUT (the simulator in process)
+	running RunningDUT // a driver's DUT (the simulator in process)
 	watch   atomic.Pointer[Watcher]
 	self    selfTiming
 	// specBegan is when the guarded spec in progress began (a zero
