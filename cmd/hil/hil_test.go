@@ -198,7 +198,7 @@ var _ = Describe("hil beside can-utils", Label("vcan"), func() {
 		asc.WriteString("date Tue Nov 24 01:02:03.000 2026\nbase hex  timestamps absolute\nBegin Triggerblock\n")
 		for i := range 8 {
 			fmt.Fprintf(&asc, "   %d.%03d000 1  %03X             Rx   d 2 %02X 5A\n", i/100, 10*i%1000, 0x300+i, i)
-			fmt.Fprintf(&want, "(0.0) can0 %03X#%02X5A\n", 0x300+i, i)
+			fmt.Fprintf(&want, "(1700000000.%06d) can0 %03X#%02X5A\n", 10000*i, 0x300+i, i)
 		}
 		asc.WriteString("End TriggerBlock\n")
 		trace := filepath.Join(GinkgoT().TempDir(), "capture.asc")
