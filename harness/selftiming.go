@@ -163,10 +163,22 @@ func (t *selfTiming) note(at time.Time, late time.Duration, what func() string) 
 	t.n++
 }
 
-// since is the bench's worst lateness noted at or after from.
-func (t *selfTiming) since(from time.Time) Lateness {
+// since is the bench's worst lateness noted at or after from, and as of
+// now: a played message whose next frame is already overdue is late too,
+// though the gap shows only when that frame comes (a host that stalled
+// the bench until just now).
+func (t *selfTiming) since(from, now time.Time) Lateness {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	var overdue Lateness
+	for _, p := range t.played {
+		if p.silenced || p.last.IsZero() || !p.last.After(p.restarted) {
+			continue
+		}
+		if late := now.Sub(p.last) - p.m.CycleTime; late > lateFloor && late > overdue.Worst {
+			overdue = Lateness{Worst: late, At: now, What: fmt.Sprintf("its %s frames against their %v cycle (the next one overdue)", p.m.Name, p.m.CycleTime)}
+		}
+	}
 	var worst *lateEvent
 	for i := t.n - 1; i >= max(0, t.n-lateRing); i-- {
 		e := &t.notes[i%lateRing]
@@ -180,8 +192,8 @@ func (t *selfTiming) since(from time.Time) Lateness {
 			worst = e
 		}
 	}
-	if worst == nil {
-		return Lateness{}
+	if worst == nil || overdue.Worst > worst.late {
+		return overdue
 	}
 	return Lateness{Worst: worst.late, At: worst.at, What: worst.what()}
 }
@@ -189,7 +201,7 @@ func (t *selfTiming) since(from time.Time) Lateness {
 // LateSince is how late the bench itself was, at its worst, from a moment
 // on, as far as its observer has read the bus: what a sample or a failure
 // since then may owe to the host.
-func (b *Bench) LateSince(from time.Time) Lateness { return b.self.since(from) }
+func (b *Bench) LateSince(from time.Time) Lateness { return b.self.since(from, time.Now()) }
 
 // LateLimit is how late the bench may be while it judges key: a tenth of
 // the key's max budget (the smallest budget of the file for a key without

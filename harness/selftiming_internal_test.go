@@ -49,7 +49,7 @@ func TestSelfTimingNotesWhenTheBenchWasLate(t *testing.T) {
 				}
 				st.frame(&s.f, at(s.arrived), s.lost)
 			}
-			got := st.since(t0)
+			got := st.since(t0, at(c.steps[len(c.steps)-1].arrived))
 			if got.Worst != c.worst {
 				t.Fatalf("worst lateness %v (%s), want %v", got.Worst, got, c.worst)
 			}
@@ -60,19 +60,40 @@ func TestSelfTimingNotesWhenTheBenchWasLate(t *testing.T) {
 	}
 }
 
+func TestSelfTimingSeesAFrameThatIsOverdueNow(t *testing.T) {
+	speed := &candb.Message{Name: "ESP_VehicleSpeed", ID: 0x100, CycleTime: 20 * time.Millisecond}
+	t0 := time.Unix(1_700_000_000, 0)
+	var st selfTiming
+	st.play([]*candb.Message{speed})
+	f := canbus.Received{Frame: canbus.Frame{ID: 0x100}, Time: t0, Source: canbus.SourceKernel}
+	st.frame(&f, t0, 0)
+	// The bench stalled right after that frame; asked now, before the
+	// next one comes, it is already 580 ms late.
+	if got := st.since(t0.Add(-time.Second), t0.Add(600*time.Millisecond)); got.Worst != 580*time.Millisecond || !strings.Contains(got.What, "overdue") {
+		t.Errorf("overdue: %v in %q, want 580ms", got.Worst, got.What)
+	}
+	if got := st.since(t0.Add(-time.Second), t0.Add(15*time.Millisecond)); got.Late() {
+		t.Errorf("within its cycle: %v", got)
+	}
+	st.restart(speed, t0.Add(time.Millisecond), true)
+	if got := st.since(t0.Add(-time.Second), t0.Add(600*time.Millisecond)); got.Late() {
+		t.Errorf("a silenced message is not overdue: %v", got)
+	}
+}
+
 func TestSelfTimingSinceLooksOnlyFromTheMoment(t *testing.T) {
 	var st selfTiming
 	t0 := time.Unix(1_700_000_000, 0)
 	st.stimulus(t0, 50*time.Millisecond, "an early stall")
 	st.stimulus(t0.Add(3*time.Second), 5*time.Millisecond, "a later one")
-	if got := st.since(t0.Add(2 * time.Second)); got.Worst != 5*time.Millisecond || got.What != "a later one" {
+	if got := st.since(t0.Add(2*time.Second), t0.Add(3*time.Second)); got.Worst != 5*time.Millisecond || got.What != "a later one" {
 		t.Errorf("since 2 s: %v in %q, want the later 5ms", got.Worst, got.What)
 	}
-	if got := st.since(t0); got.Worst != 50*time.Millisecond {
+	if got := st.since(t0, t0.Add(3*time.Second)); got.Worst != 50*time.Millisecond {
 		t.Errorf("since the start: %v, want the 50ms stall", got.Worst)
 	}
 	st.stimulus(t0, 500*time.Microsecond, "jitter")
-	if got := st.since(t0.Add(4 * time.Second)); got.Late() {
+	if got := st.since(t0.Add(4*time.Second), t0.Add(4*time.Second)); got.Late() {
 		t.Errorf("jitter below the floor was noted: %v", got)
 	}
 }
