@@ -4,6 +4,11 @@
 // state, waits for the DUT's reactions by signal name, and measures their
 // latency from the bus timestamps of the stimulus frame and the reaction
 // frame, never from the poll clock of the waiting code.
+//
+// It imports neither Ginkgo nor the reference head unit: harness/suite
+// wires a bench into a Ginkgo suite, and a DUT kind is a driver registered
+// by the package that provides it (RegisterDUT; headunit/simdut for the
+// simulator).
 package harness
 
 import (
@@ -27,7 +32,6 @@ import (
 	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/harness/restbus"
-	"github.com/onsi/ginkgo/v2"
 )
 
 // Bench is one bench session.
@@ -57,10 +61,29 @@ type Bench struct {
 	running RunningDUT // a driver's DUT (the simulator in process)
 	watch   atomic.Pointer[Watcher]
 	self    selfTiming
-	// specBegan is when the guarded spec in progress began (a zero
-	// time.Time between specs), for FailHandler.
-	specBegan atomic.Value
+	spec    atomic.Pointer[guardedSpec] // between BeginSpec and EndSpec
+
+	// OnSamples, when set, is given every set of samples Sample and
+	// SampleTogether take, as they return: the suite kit (harness/suite)
+	// reports them to the running spec for the latency table.
+	OnSamples func(Samples)
 }
+
+// guardedSpec is the spec a bench judges its own lateness for.
+type guardedSpec struct {
+	began time.Time
+	keys  []string
+}
+
+// BeginSpec starts a spec the bench judges its own lateness against
+// (Judge): from now, by LateLimit of the reaction keys it covers. The suite
+// kit calls it for every spec it guards.
+func (b *Bench) BeginSpec(keys ...string) {
+	b.spec.Store(&guardedSpec{began: time.Now(), keys: keys})
+}
+
+// EndSpec ends the spec BeginSpec started.
+func (b *Bench) EndSpec() { b.spec.Store(nil) }
 
 // Options tune a bench beyond its profile.
 type Options struct {
@@ -70,7 +93,7 @@ type Options struct {
 	// (a small queue forces drops, for the negative control).
 	ObserverQueue int
 	// Process is the parallel process number (1-based) that picks the
-	// interface; 0 takes Ginkgo's.
+	// interface (Isolate); 0 is 1. The suite kit gives Ginkgo's.
 	Process int
 	// Hil is the hil binary that a profile's DUT argv "hil" runs (hil run
 	// gives its own executable, whatever its file name); HIL_BIN, when set,
@@ -96,9 +119,7 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	if b.Timing, err = LoadTiming(p); err != nil {
 		return nil, err
 	}
-	if o.Process <= 0 {
-		o.Process = ginkgo.GinkgoParallelProcess()
-	}
+	o.Process = max(o.Process, 1)
 	if b.Interface, err = Isolate(p.Bus.Interface, o.Process); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cockpit-hil/hil/harness/suite"
 	"io"
 	"maps"
 	"os"
@@ -47,7 +48,7 @@ func openBench(ctx context.Context, p *profile.Profile) *harness.Bench {
 	b, err := harness.Open(ctx, p, harness.Options{})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(b.Close)
-	harness.AttachEvidence(b, 5*time.Second, os.Getenv("HIL_EVIDENCE_DIR"))
+	suite.AttachEvidence(b, 5*time.Second, os.Getenv("HIL_EVIDENCE_DIR"))
 	return b
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/cockpit-hil/hil/can/canlog"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/harness/probe"
-	"github.com/onsi/ginkgo/v2"
 )
 
 // Evidence is the bus traffic of the last seconds: as a can-utils log that
@@ -70,39 +69,12 @@ func (b *Bench) observations(since time.Time) string {
 	return out.String()
 }
 
-// AttachEvidence makes a failing spec carry the last window of bus traffic:
-// its report gets the last second decoded (shown with the failure, and in
-// the JUnit report) and the whole window as a candump log and the probes'
-// lines (in the JSON report); when dir is not empty, the window is also
-// written there as <spec>.log, <spec>.asc (Vector ASC), <spec>.decoded.txt
-// and <spec>.probes.txt.
-func AttachEvidence(b *Bench, window time.Duration, dir string) {
-	ginkgo.DeferCleanup(func() {
-		report := ginkgo.CurrentSpecReport()
-		if !report.Failed() {
-			return
-		}
-		ev := b.Evidence(window)
-		shown := b.Evidence(min(window, time.Second))
-		ginkgo.AddReportEntry(fmt.Sprintf("bus trace, last %v of %v, decoded", min(window, time.Second), b.Interface), shown.Decoded, ginkgo.ReportEntryVisibilityFailureOrVerbose)
-		ginkgo.AddReportEntry("bus trace (candump -L)", ev.Log, ginkgo.ReportEntryVisibilityNever)
-		if ev.Observations != "" {
-			ginkgo.AddReportEntry("probe observations", ev.Observations, ginkgo.ReportEntryVisibilityNever)
-		}
-		if dir != "" {
-			files, err := writeEvidence(dir, report.FullText(), ev)
-			if err != nil {
-				ginkgo.AddReportEntry("evidence not written", err.Error())
-			} else {
-				ginkgo.AddReportEntry("evidence", fmt.Sprintf("the last %v (%d frames): %s", window, ev.Frames, strings.Join(files, ", ")), ginkgo.ReportEntryVisibilityFailureOrVerbose)
-			}
-		}
-	})
-}
-
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func writeEvidence(dir, spec string, ev Evidence) ([]string, error) {
+// Write writes the evidence into dir as <spec>.log (candump -L),
+// <spec>.asc (Vector ASC), <spec>.decoded.txt and <spec>.probes.txt, the
+// spec's name made a file name, and returns the files written.
+func (ev Evidence) Write(dir, spec string) ([]string, error) {
 	name := strings.Trim(unsafeName.ReplaceAllString(spec, "_"), "_")
 	if len(name) > 120 {
 		name = name[:120]

@@ -10,7 +10,7 @@ func TestWriteEvidenceNamesFilesAfterTheSpec(t *testing.T) {
 	dir := t.TempDir()
 	ev := Evidence{Log: "(1700000000.000000) vcan0 123#00\n", Decoded: "(1700000000.000000) vcan0 123#00 :: X(Y: 0)\n", Frames: 1,
 		Observations: "(1700000000.000100) events {\"event\":\"ready\"}\n"}
-	files, err := writeEvidence(dir, "music [It] advances the track / within its budget", ev)
+	files, err := ev.Write(dir, "music [It] advances the track / within its budget")
 	if err != nil {
 		t.Fatal(err)
 	}

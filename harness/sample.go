@@ -10,9 +10,6 @@ import (
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
-	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
-	"github.com/onsi/gomega/gmeasure"
 )
 
 // Samples are the measurements of one reaction key.
@@ -21,14 +18,7 @@ type Samples struct {
 	Samples []latency.Sample
 	// Retakes are the samples taken again because the bench itself was
 	// late while it took them.
-	Retakes []Retake
-}
-
-// Retake is a sample the bench took again, and why.
-type Retake struct {
-	Sample int           `json:"sample"` // the number of the sample it replaced
-	Late   time.Duration `json:"late"`
-	Cause  string        `json:"cause"`
+	Retakes []latency.Retake
 }
 
 // Stats summarises the samples.
@@ -46,27 +36,9 @@ func (s *Samples) Add(r Reaction) error {
 	return nil
 }
 
-// Report attaches the samples to the running spec's report: as a gmeasure
-// experiment (Ginkgo prints it) and as the latency entry that the run's
-// latency table and report are made from.
-func (s Samples) Report(b *Bench) {
-	if !inSpec() {
-		return // sampled outside a Ginkgo suite: the caller has the samples
-	}
-	exp := gmeasure.NewExperiment(s.Key)
-	for _, x := range s.Samples {
-		exp.RecordDuration(s.Key, x.Latency)
-	}
-	ginkgo.AddReportEntry(s.Key, exp, ginkgo.ReportEntryVisibilityFailureOrVerbose)
-	ginkgo.AddReportEntry(LatencyEntry, KeyResult{Key: s.Key, Samples: s.Samples, Retakes: s.Retakes, Budget: b.Budgets[s.Key]}, ginkgo.ReportEntryVisibilityNever)
-}
-
-// inSpec reports whether a Ginkgo spec is running, whose report can take
-// entries.
-func inSpec() bool { return ginkgo.CurrentSpecReport().LeafNodeType != types.NodeTypeInvalid }
-
-// Sample repeats a measurement until it has n samples, reports the
-// latencies to the running spec (Report) and returns them.
+// Sample repeats a measurement until it has n samples, hands them to
+// OnSamples (the suite kit reports them to the running spec) and returns
+// them.
 //
 // A measurement during which the bench itself was late by more than
 // LateLimit(key), or its observer lost frames, is not a sample of the DUT,
@@ -91,8 +63,11 @@ func (b *Bench) SampleTogether(ctx context.Context, keys []string, n int, measur
 		sets[i].Key = k
 	}
 	defer func() {
+		if b.OnSamples == nil {
+			return
+		}
 		for _, s := range sets {
-			s.Report(b) // the samples as they are when it returns
+			b.OnSamples(s) // the samples as they are when it returns
 		}
 	}()
 	limit := b.LateLimit(keys...)
@@ -111,7 +86,7 @@ func (b *Bench) SampleTogether(ctx context.Context, keys []string, n int, measur
 			}
 			retakes++
 			for i := range sets {
-				sets[i].Retakes = append(sets[i].Retakes, Retake{Sample: len(sets[i].Samples) + 1, Late: late.Worst, Cause: e.cause()})
+				sets[i].Retakes = append(sets[i].Retakes, latency.Retake{Sample: len(sets[i].Samples) + 1, Late: late.Worst, Cause: e.cause()})
 			}
 			continue
 		}

@@ -9,9 +9,8 @@ import (
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/restbus"
-	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 )
 
 // The bench watches its own timing, so that a host too busy to run it is
@@ -28,7 +27,7 @@ import (
 // Each time it is late by more than lateFloor it notes when and why; a
 // sample or a failure judged while it was late by more than a tenth of the
 // budget at stake is the bench's, not the DUT's (see Bench.Sample and
-// FailHandler).
+// Bench.Judge, which the suite kit's fail handler asks).
 
 // lateFloor is the lateness below which the bench takes no note: the
 // scheduling jitter of a quiet host, far below any budget.
@@ -257,11 +256,6 @@ func (b *Bench) noteHold(s *Stimulus, m *candb.Message, sig *candb.Signal, d tim
 	}
 }
 
-// InconclusivePrefix starts the message of a judgement the bench could not
-// make: an inconclusive spec is skipped with it (JUnit's <skipped>), and
-// `hil run` counts it apart from passes and failures.
-const InconclusivePrefix = "inconclusive: "
-
 // Inconclusive is the error of a judgement the bench could not make
 // because it was itself late, or its observer lost frames: never the
 // DUT's failure.
@@ -274,9 +268,9 @@ type Inconclusive struct {
 
 func (e *Inconclusive) Error() string {
 	if e.What == "" {
-		return InconclusivePrefix + e.cause()
+		return latency.InconclusivePrefix + e.cause()
 	}
-	return InconclusivePrefix + e.What + ": " + e.cause()
+	return latency.InconclusivePrefix + e.What + ": " + e.cause()
 }
 
 func (e *Inconclusive) cause() string {
@@ -290,40 +284,7 @@ func (e *Inconclusive) cause() string {
 	return strings.Join(causes, "; ")
 }
 
-// IsInconclusive reports whether a spec of a report was inconclusive.
-func IsInconclusive(spec types.SpecReport) bool {
-	return spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.Failure.Message, InconclusivePrefix)
-}
-
-// FailHandler is Gomega's fail handler for suites on a bench (bench
-// returns the session, nil before it opens): a failure in a spec during
-// which the bench itself was late by more than LateLimit of the keys the
-// spec covers (its labels) is inconclusive, not the DUT's. The spec is
-// skipped with a message that starts with InconclusivePrefix and says what
-// the host did and which failure it caused. Any other failure fails the
-// spec as ginkgo.Fail does.
-func FailHandler(bench func() *Bench) func(message string, callerSkip ...int) {
-	return func(message string, callerSkip ...int) {
-		skip := 1
-		if len(callerSkip) > 0 {
-			skip += callerSkip[0]
-		}
-		if b := bench(); b != nil {
-			b.fail(message, skip+1)
-		}
-		ginkgo.Fail(message, skip)
-	}
-}
-
-// fail fails the running spec, or skips it as inconclusive.
-func (b *Bench) fail(message string, skip int) {
-	if e := b.inconclusive(); e != nil {
-		ginkgo.Skip(e.Error()+"\nThe failure it caused: "+message, skip+1)
-	}
-	ginkgo.Fail(message, skip+1)
-}
-
-// Judge says whose a failure of the running guarded spec would be, now: an
+// Judge says whose a failure of the running spec (BeginSpec) would be, now: an
 // *Inconclusive when the bench itself was later during the spec than
 // LateLimit of the keys the spec covers, nil when it would be the DUT's.
 func (b *Bench) Judge() error {
@@ -334,12 +295,11 @@ func (b *Bench) Judge() error {
 }
 
 func (b *Bench) inconclusive() *Inconclusive {
-	began, ok := b.specBegan.Load().(time.Time)
-	if !ok || began.IsZero() {
+	spec := b.spec.Load()
+	if spec == nil {
 		return nil // not in a guarded spec
 	}
-	spec := ginkgo.CurrentSpecReport()
-	limit := b.LateLimit(spec.Labels()...)
+	began, limit := spec.began, b.LateLimit(spec.keys...)
 	// The frames that show a stall come after it: let the observer read
 	// up to now.
 	b.syncObserver(observerLag)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/suite"
 	"os"
 	"os/exec"
 	"time"
@@ -68,13 +70,13 @@ var _ = Describe("a bench that watches its own timing", Label("latency"), Serial
 		var inc *harness.Inconclusive
 		Expect(errors.As(err, &inc)).To(BeTrue(), "the error is %v", err)
 		Expect(s.Retakes).To(HaveLen(harness.MaxRetakes(1)))
-		Expect(err.Error()).To(HavePrefix(harness.InconclusivePrefix + key + ": 0 samples of 1, 3 retaken: the bench was "))
+		Expect(err.Error()).To(HavePrefix(latency.InconclusivePrefix + key + ": 0 samples of 1, 3 retaken: the bench was "))
 		Expect(err.Error()).To(ContainSubstring("the host is overloaded"))
 	}, SpecTimeout(time.Minute))
 
 	It("judges a failure during a stall inconclusive, and one on a quiet bench the DUT's", func(ctx SpecContext) {
 		b := openBench(ctx, simProfile(nil))
-		harness.Guard(b, "")
+		suite.Guard(b, "")
 		Expect(b.Judge()).To(Succeed(), "nothing stalled the bench yet")
 		stall(stop)
 		var inc *harness.Inconclusive

@@ -8,6 +8,7 @@ import (
 
 	ivi "github.com/cockpit-hil/hil/dbc/infotainmentcan"
 	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/suite"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -15,13 +16,13 @@ import (
 // trackStep expects the track after (+1) or before (-1) the one shown now,
 // through the generated codec's getter.
 func trackStep(step int) harness.Expectation {
-	want := int(latest("IVI_MediaStatus").Raw("TrackIndex")) + step
+	want := int(kit.Current("IVI_MediaStatus").Raw("TrackIndex")) + step
 	return harness.Emits(&ivi.IVI_MediaStatus{}, HaveField("TrackIndex()", BeEquivalentTo(want)))
 }
 
 // toggled expects a two-valued signal to show the other value than now.
 func toggled(signal string, values ...string) harness.Expectation {
-	now := latest("IVI_MediaStatus").Choice(signal)
+	now := kit.Current("IVI_MediaStatus").Choice(signal)
 	if now == values[0] {
 		return media(signal, values[1])
 	}
@@ -29,14 +30,14 @@ func toggled(signal string, values ...string) harness.Expectation {
 }
 
 func muteToggled() harness.Expectation {
-	return media("Muted", float64(1-latest("IVI_MediaStatus").Raw("Muted")))
+	return media("Muted", float64(1-kit.Current("IVI_MediaStatus").Raw("Muted")))
 }
 
 // maxVolume is the top of the Volume range (docs/design.md: 0 to 40).
 const maxVolume = 40
 
 func volumeStep(step int) harness.Expectation {
-	return media("Volume", latest("IVI_MediaStatus").Physical("Volume")+float64(step))
+	return media("Volume", kit.Current("IVI_MediaStatus").Physical("Volume")+float64(step))
 }
 
 // sources is the order in which Source steps through the sources a unit
@@ -47,7 +48,7 @@ var sources = []string{"Radio", "Bluetooth", "Streaming", "USB"}
 // which one depends on the sources the unit has, and the order is judged
 // over a sequence of steps (inSourceOrder).
 func nextSource() harness.Expectation {
-	now := latest("IVI_MediaStatus").Choice("Source")
+	now := kit.Current("IVI_MediaStatus").Choice("Source")
 	return harness.Emits("IVI_MediaStatus", harness.Where("a source after "+now+" in the order "+strings.Join(sources, ", "), func(f harness.Frame) bool {
 		s := f.Choice("Source")
 		return s != now && slices.Contains(sources, s)
@@ -78,8 +79,8 @@ func inSourceOrder(steps []string) {
 // so that the step under test is seen relative to where the unit is.
 func room(ctx context.Context, signal string, end float64, other, key string, exp func() harness.Expectation) {
 	GinkgoHelper()
-	if latest("IVI_MediaStatus").Physical(signal) == end {
-		Expect(bench.Press(ctx, "SWC_Buttons."+other)).To(within(key, exp()))
+	if kit.Current("IVI_MediaStatus").Physical(signal) == end {
+		Expect(kit.Press(ctx, "SWC_Buttons."+other)).To(kit.Within(key, exp()))
 	}
 }
 
@@ -90,18 +91,18 @@ func room(ctx context.Context, signal string, end float64, other, key string, ex
 // the release.
 func holdSteps(ctx context.Context, button string, step int) {
 	GinkgoHelper()
-	delay, interval := timing("music.volume.hold_delay"), timing("music.volume.repeat_interval")
+	delay, interval := kit.Timing("music.volume.hold_delay"), kit.Timing("music.volume.repeat_interval")
 	// Held half an interval past the third repeat: no repeat is due near
 	// the release, where a cycle of the bus could decide it.
 	hold := delay + 2*interval + interval/2
-	s := bench.Hold(ctx, "SWC_Buttons."+button, hold)
+	s := kit.Hold(ctx, "SWC_Buttons."+button, hold)
 	press, err := s.Start(ctx, hold)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(s.Err()).To(Succeed())
-	late := quiet("music.volume")
+	late := kit.Quiet("music.volume")
 	time.Sleep(late) // the last step may take that long
 	released := press.Time.Add(hold)
-	for _, f := range bench.Frames("SWC_Buttons", press.Time) {
+	for _, f := range kit.Frames("SWC_Buttons", press.Time) {
 		if f.Raw(button) == 0 {
 			released = f.Time
 			break
@@ -109,7 +110,7 @@ func holdSteps(ctx context.Context, button string, step int) {
 	}
 	held := released.Sub(press.Time)
 	var steps []time.Duration
-	media := bench.Frames("IVI_MediaStatus", press.Time.Add(-200*time.Millisecond))
+	media := kit.Frames("IVI_MediaStatus", press.Time.Add(-200*time.Millisecond))
 	for i := 1; i < len(media); i++ {
 		if d := media[i].Physical("Volume") - media[i-1].Physical("Volume"); d != 0 && media[i].Time.After(press.Time) {
 			Expect(d).To(BeNumerically("==", step), "music.volume: a step of %+.0f at %v after the press; want %+d", d, media[i].Time.Sub(press.Time), step)
@@ -151,29 +152,29 @@ var _ = later(Describe, "music", Label("music"), func() {
 				prepare(ctx)
 			}
 			want := expect()
-			Expect(bench.Press(ctx, "SWC_Buttons."+button)).To(within(key, want))
+			Expect(kit.Press(ctx, "SWC_Buttons."+button)).To(kit.Within(key, want))
 		},
-		Entry("Next advances the track", covers("music.next"), "NextBtn", "music.next", nil, func() harness.Expectation { return trackStep(+1) }),
-		Entry("Prev goes back a track", covers("music.prev"), "PrevBtn", "music.prev", func(ctx context.Context) {
+		Entry("Next advances the track", suite.Covers("music.next"), "NextBtn", "music.next", nil, func() harness.Expectation { return trackStep(+1) }),
+		Entry("Prev goes back a track", suite.Covers("music.prev"), "PrevBtn", "music.prev", func(ctx context.Context) {
 			// The first track is whatever the unit shows at boot: step
 			// forward first, so there is a track to go back to.
 			want := trackStep(+1)
-			Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(within("music.next", want))
+			Expect(kit.Press(ctx, "SWC_Buttons.NextBtn")).To(kit.Within("music.next", want))
 		}, func() harness.Expectation { return trackStep(-1) }),
-		Entry("Play/Pause toggles playback", covers("music.play_pause"), "PlayPauseBtn", "music.play_pause", nil, func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
-		Entry("Volume up raises the volume by one", covers("music.volume"), "VolUpBtn", "music.volume", func(ctx context.Context) {
+		Entry("Play/Pause toggles playback", suite.Covers("music.play_pause"), "PlayPauseBtn", "music.play_pause", nil, func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
+		Entry("Volume up raises the volume by one", suite.Covers("music.volume"), "VolUpBtn", "music.volume", func(ctx context.Context) {
 			room(ctx, "Volume", maxVolume, "VolDownBtn", "music.volume", func() harness.Expectation { return volumeStep(-1) })
 		}, func() harness.Expectation { return volumeStep(+1) }),
-		Entry("Volume down lowers it by one", covers("music.volume"), "VolDownBtn", "music.volume", func(ctx context.Context) {
+		Entry("Volume down lowers it by one", suite.Covers("music.volume"), "VolDownBtn", "music.volume", func(ctx context.Context) {
 			room(ctx, "Volume", 0, "VolUpBtn", "music.volume", func() harness.Expectation { return volumeStep(+1) })
 		}, func() harness.Expectation { return volumeStep(-1) }),
-		Entry("Mute toggles mute", covers("music.mute"), "MuteBtn", "music.mute", nil, muteToggled),
-		Entry("Source moves to the next source", covers("music.source"), "SourceBtn", "music.source", nil, nextSource),
+		Entry("Mute toggles mute", suite.Covers("music.mute"), "MuteBtn", "music.mute", nil, muteToggled),
+		Entry("Source moves to the next source", suite.Covers("music.source"), "SourceBtn", "music.source", nil, nextSource),
 	)
 
-	It("repeats the volume step while the button is held: after the hold delay, then every repeat interval", covers("music.volume"), func(ctx SpecContext) {
+	It("repeats the volume step while the button is held: after the hold delay, then every repeat interval", suite.Covers("music.volume"), func(ctx SpecContext) {
 		room(ctx, "Volume", maxVolume, "VolDownBtn", "music.volume", func() harness.Expectation { return volumeStep(-1) })
-		if latest("IVI_MediaStatus").Physical("Volume")+4 > maxVolume {
+		if kit.Current("IVI_MediaStatus").Physical("Volume")+4 > maxVolume {
 			// Four steps up need room below the top: go down by holding.
 			holdSteps(ctx, "VolDownBtn", -1)
 		}
@@ -182,49 +183,49 @@ var _ = later(Describe, "music", Label("music"), func() {
 
 	DescribeTable("ducks the music for what needs the driver's ears, and restores it after",
 		func(ctx SpecContext, start, end func(ctx context.Context) *harness.Stimulus) {
-			Expect(start(ctx)).To(within("music.duck", media("Ducked", 1)))
-			Expect(end(ctx)).To(within("music.duck", media("Ducked", 0)))
+			Expect(start(ctx)).To(kit.Within("music.duck", media("Ducked", 1)))
+			Expect(end(ctx)).To(kit.Within("music.duck", media("Ducked", 0)))
 		},
-		Entry("reverse gear", covers("music.duck"),
-			func(ctx context.Context) *harness.Stimulus { return bench.Change(ctx, "TCU_Gear.Gear=R") },
-			func(ctx context.Context) *harness.Stimulus { return bench.Change(ctx, "TCU_Gear.Gear=P") }),
-		Entry("a phone call", covers("music.duck"),
-			func(ctx context.Context) *harness.Stimulus { return bench.Control(ctx, "incoming_call") },
-			func(ctx context.Context) *harness.Stimulus { return bench.Press(ctx, "SWC_Buttons.PhoneHangupBtn") }),
-		Entry("a voice session", covers("music.duck"),
-			func(ctx context.Context) *harness.Stimulus { return bench.Press(ctx, "SWC_Buttons.VoiceBtn") },
-			func(ctx context.Context) *harness.Stimulus { return bench.Press(ctx, "SWC_Buttons.VoiceBtn") }),
+		Entry("reverse gear", suite.Covers("music.duck"),
+			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, "TCU_Gear.Gear=R") },
+			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, "TCU_Gear.Gear=P") }),
+		Entry("a phone call", suite.Covers("music.duck"),
+			func(ctx context.Context) *harness.Stimulus { return kit.Control(ctx, "incoming_call") },
+			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, "SWC_Buttons.PhoneHangupBtn") }),
+		Entry("a voice session", suite.Covers("music.duck"),
+			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, "SWC_Buttons.VoiceBtn") },
+			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, "SWC_Buttons.VoiceBtn") }),
 	)
 })
 
 var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func() {
-	It("steps the track both ways within budget", covers("music.next", "music.prev"), func(ctx SpecContext) {
-		sampledTogether(ctx, []string{"music.next", "music.prev"}, func(ctx context.Context) []harness.Reaction {
-			next := bench.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, trackStep(+1), patience("music.next"))
-			prev := bench.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, trackStep(-1), patience("music.prev"))
+	It("steps the track both ways within budget", suite.Covers("music.next", "music.prev"), func(ctx SpecContext) {
+		kit.SampledTogether(ctx, []string{"music.next", "music.prev"}, func(ctx context.Context) []harness.Reaction {
+			next := kit.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, trackStep(+1), kit.Patience("music.next"))
+			prev := kit.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, trackStep(-1), kit.Patience("music.prev"))
 			return []harness.Reaction{next, prev}
 		})
 	})
 
-	It("toggles playback within budget", covers("music.play_pause"), func(ctx SpecContext) {
-		sampled(ctx, "music.play_pause", func(ctx context.Context) harness.Reaction {
+	It("toggles playback within budget", suite.Covers("music.play_pause"), func(ctx SpecContext) {
+		kit.Sampled(ctx, "music.play_pause", func(ctx context.Context) harness.Reaction {
 			want := toggled("PlayState", "Playing", "Paused")
-			return bench.Press(ctx, "SWC_Buttons.PlayPauseBtn").Until(ctx, want, patience("music.play_pause"))
+			return kit.Press(ctx, "SWC_Buttons.PlayPauseBtn").Until(ctx, want, kit.Patience("music.play_pause"))
 		})
 	})
 
-	It("steps the volume within budget across its range, and not past 40 or 0", covers("music.volume"), func(ctx SpecContext) {
+	It("steps the volume within budget across its range, and not past 40 or 0", suite.Covers("music.volume"), func(ctx SpecContext) {
 		// One press at a time, up to the top, down to the bottom: each
 		// step a sample. At each end one press more must change nothing.
 		// The walk follows the volume the unit shows, so a retaken
 		// sample that stepped it anyway only moves the walk on.
-		start := int(latest("IVI_MediaStatus").Physical("Volume"))
+		start := int(kit.Current("IVI_MediaStatus").Physical("Volume"))
 		up, ends := true, 0
 		walk := func(ctx context.Context) harness.Reaction {
-			v := latest("IVI_MediaStatus").Physical("Volume")
+			v := kit.Current("IVI_MediaStatus").Physical("Volume")
 			if v == maxVolume && up || v == 0 && !up {
 				button := map[bool]string{true: "VolUpBtn", false: "VolDownBtn"}[up]
-				Expect(bench.Press(ctx, "SWC_Buttons."+button)).To(harness.NotReactWithin(quiet("music.volume"), harness.Emits("IVI_MediaStatus", harness.Where("a volume past its end", func(f harness.Frame) bool {
+				Expect(kit.Press(ctx, "SWC_Buttons."+button)).To(harness.NotReactWithin(kit.Quiet("music.volume"), harness.Emits("IVI_MediaStatus", harness.Where("a volume past its end", func(f harness.Frame) bool {
 					return f.Physical("Volume") != v
 				}))), "music.volume: at %v, %s must leave the volume where it is (docs/design.md: within 0 to 40)", v, button)
 				up = !up
@@ -234,31 +235,31 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 			if !up {
 				button, step = "SWC_Buttons.VolDownBtn", -1
 			}
-			return bench.Press(ctx, button).Until(ctx, volumeStep(step), patience("music.volume"))
+			return kit.Press(ctx, button).Until(ctx, volumeStep(step), kit.Patience("music.volume"))
 		}
-		s, err := bench.Sample(ctx, "music.volume", maxVolume-start+maxVolume, walk)
+		s, err := kit.Sample(ctx, "music.volume", maxVolume-start+maxVolume, walk)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(s).To(harness.MeetBudget(bench.Budgets))
-		if latest("IVI_MediaStatus").Physical("Volume") == 0 && ends < 2 {
+		Expect(s).To(harness.MeetBudget(kit.Budgets))
+		if kit.Current("IVI_MediaStatus").Physical("Volume") == 0 && ends < 2 {
 			walk(ctx) // the walk ended at the bottom: press past it too
 		}
 		Expect(ends).To(BeNumerically(">=", 2), "the walk reached both ends of the range")
 	})
 
-	It("mutes and unmutes within budget", covers("music.mute"), func(ctx SpecContext) {
-		sampled(ctx, "music.mute", func(ctx context.Context) harness.Reaction {
+	It("mutes and unmutes within budget", suite.Covers("music.mute"), func(ctx SpecContext) {
+		kit.Sampled(ctx, "music.mute", func(ctx context.Context) harness.Reaction {
 			want := muteToggled()
-			return bench.Press(ctx, "SWC_Buttons.MuteBtn").Until(ctx, want, patience("music.mute"))
+			return kit.Press(ctx, "SWC_Buttons.MuteBtn").Until(ctx, want, kit.Patience("music.mute"))
 		})
 	})
 
-	It("changes the source within budget, in the design's order", covers("music.source"), func(ctx SpecContext) {
-		steps := []string{latest("IVI_MediaStatus").Choice("Source")}
-		sampled(ctx, "music.source", func(ctx context.Context) harness.Reaction {
+	It("changes the source within budget, in the design's order", suite.Covers("music.source"), func(ctx SpecContext) {
+		steps := []string{kit.Current("IVI_MediaStatus").Choice("Source")}
+		kit.Sampled(ctx, "music.source", func(ctx context.Context) harness.Reaction {
 			want := nextSource()
-			r := bench.Press(ctx, "SWC_Buttons.SourceBtn").Until(ctx, want, patience("music.source"))
+			r := kit.Press(ctx, "SWC_Buttons.SourceBtn").Until(ctx, want, kit.Patience("music.source"))
 			if r.Err == nil {
-				steps = append(steps, latest("IVI_MediaStatus").Choice("Source"))
+				steps = append(steps, kit.Current("IVI_MediaStatus").Choice("Source"))
 			}
 			return r
 		})

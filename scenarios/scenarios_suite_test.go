@@ -2,13 +2,13 @@ package scenarios_test
 
 import (
 	"fmt"
+	"github.com/cockpit-hil/hil/harness/report"
 	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/internal/specs"
 	"github.com/cockpit-hil/hil/scenarios"
@@ -36,7 +36,7 @@ func TestScenariosSuite(t *testing.T) {
 	if dir != "" {
 		c.Evidence = filepath.Join(dir, "evidence")
 	}
-	c.Results = func(results []harness.KeyResult, err error) {
+	c.Results = func(results []report.KeyResult, err error) {
 		if err != nil {
 			t.Error(err)
 			return
@@ -52,7 +52,7 @@ func TestScenariosSuite(t *testing.T) {
 			out = f
 		}
 		fmt.Fprintln(out)
-		harness.WriteTable(out, results)
+		report.WriteTable(out, results)
 	}
 	scenarios.Configure(c)
 	scenarios.Register()

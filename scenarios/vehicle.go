@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/probe"
+	"github.com/cockpit-hil/hil/harness/suite"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	gtypes "github.com/onsi/gomega/types"
@@ -29,28 +30,28 @@ func standby() harness.Expectation {
 }
 
 var _ = later(Describe, "vehicle", Label("vehicle"), func() {
-	It("shuts down on power OFF and boots on ON, within budget", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(within("vehicle.standby", standby()))
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ON")).To(within("vehicle.ready", allReady()))
+	It("shuts down on power OFF and boots on ON, within budget", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
+		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(kit.Within("vehicle.standby", standby()))
+		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=ON")).To(kit.Within("vehicle.ready", allReady()))
 	})
 
-	It("keeps its state on ACC, running or in standby, and boots on START as on ON", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
+	It("keeps its state on ACC, running or in standby, and boots on START as on ON", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
 		state := func(not string) harness.Expectation {
 			return harness.Emits("IVI_Heartbeat", harness.Where("PowerState other than "+not, func(f harness.Frame) bool { return f.Choice("PowerState") != not }))
 		}
 		// Watched for as long as the reaction ACC must not cause may take.
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(quiet("vehicle.standby"), state("Running")),
+		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(kit.Quiet("vehicle.standby"), state("Running")),
 			"vehicle.standby: ACC must not shut the unit down (docs/design.md, Vehicle)")
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(within("vehicle.standby", standby()))
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(quiet("vehicle.ready"), state("Standby")),
+		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(kit.Within("vehicle.standby", standby()))
+		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(kit.Quiet("vehicle.ready"), state("Standby")),
 			"vehicle.ready: ACC must not boot the unit (docs/design.md, Vehicle)")
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=START")).To(within("vehicle.ready", allReady()))
+		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=START")).To(kit.Within("vehicle.ready", allReady()))
 	})
 
-	It("ignores the steering wheel while in standby", covers("vehicle.standby"), func(ctx SpecContext) {
-		Expect(bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(within("vehicle.standby", standby()))
-		track := latest("IVI_MediaStatus").Raw("TrackIndex")
-		Expect(bench.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(quiet("music.next"), media("TrackIndex", float64(track+1))))
+	It("ignores the steering wheel while in standby", suite.Covers("vehicle.standby"), func(ctx SpecContext) {
+		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(kit.Within("vehicle.standby", standby()))
+		track := kit.Current("IVI_MediaStatus").Raw("TrackIndex")
+		Expect(kit.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(kit.Quiet("music.next"), media("TrackIndex", float64(track+1))))
 	})
 
 	It("keeps its heartbeat and status messages to their cycle while running", func(ctx SpecContext) {
@@ -59,7 +60,7 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 		errs := make([]error, len(messages))
 		var wg sync.WaitGroup
 		for i, m := range messages {
-			wg.Go(func() { measured[i], errs[i] = bench.CycleTimes(ctx, m, 10) })
+			wg.Go(func() { measured[i], errs[i] = kit.CycleTimes(ctx, m, 10) })
 		}
 		wg.Wait()
 		// docs/design.md section 4: a frame at least every 3 periods (one
@@ -76,23 +77,23 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 	})
 
 	Describe("fail-safe", func() {
-		It("locks text input when the vehicle speed stops arriving, reports the input lost, and unlocks once it is back at standstill", covers("messaging.text_lock"), func(ctx SpecContext) {
-			esp, _ := bench.DB.Message("ESP_VehicleSpeed")
+		It("locks text input when the vehicle speed stops arriving, reports the input lost, and unlocks once it is back at standstill", suite.Covers("messaging.text_lock"), func(ctx SpecContext) {
+			esp, _ := kit.DB.Message("ESP_VehicleSpeed")
 			mark := eventMark()
-			Expect(bench.Silence("ESP_VehicleSpeed")).To(Succeed())
+			Expect(kit.Silence("ESP_VehicleSpeed")).To(Succeed())
 			// The DUT notices after 3 periods; the lock follows within its budget.
-			lost := 3*esp.CycleTime + quiet("messaging.text_lock")
-			Eventually(func() uint64 { healthy(); return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).
+			lost := 3*esp.CycleTime + kit.Quiet("messaging.text_lock")
+			Eventually(func() uint64 { kit.Healthy(); return kit.Current("IVI_MessagingStatus").Raw("TextInputLocked") }).
 				WithTimeout(lost+esp.CycleTime).Should(BeEquivalentTo(1), "messaging.text_lock: locked once ESP_VehicleSpeed is lost")
 			expectEvent(ctx, mark, lost, "vehicle", "input_lost", "message", "ESP_VehicleSpeed")
-			Expect(bench.Resume("ESP_VehicleSpeed")).To(Succeed())
-			Eventually(func() uint64 { healthy(); return latest("IVI_MessagingStatus").Raw("TextInputLocked") }).
-				WithTimeout(esp.CycleTime+quiet("messaging.text_lock")).Should(BeZero(), "messaging.text_lock: unlocked when the speed is back at standstill")
+			Expect(kit.Resume("ESP_VehicleSpeed")).To(Succeed())
+			Eventually(func() uint64 { kit.Healthy(); return kit.Current("IVI_MessagingStatus").Raw("TextInputLocked") }).
+				WithTimeout(esp.CycleTime+kit.Quiet("messaging.text_lock")).Should(BeZero(), "messaging.text_lock: unlocked when the speed is back at standstill")
 		})
 
-		It("locks text input when the vehicle speed turns invalid", covers("messaging.text_lock"), func(ctx SpecContext) {
-			Expect(bench.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Invalid")).To(within("messaging.text_lock", messaging("TextInputLocked", 1)))
-			Expect(bench.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Valid")).To(within("messaging.text_lock", messaging("TextInputLocked", 0)))
+		It("locks text input when the vehicle speed turns invalid", suite.Covers("messaging.text_lock"), func(ctx SpecContext) {
+			Expect(kit.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Invalid")).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
+			Expect(kit.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Valid")).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 0)))
 		})
 
 		// A press forged as a frame of the controller's sequence, once
@@ -101,30 +102,30 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 		// with the same counter would make the forged one a repeat.
 		DescribeTable("ignores a button frame that breaks the E2E protection, reports it, and takes the same press when it is right",
 			func(ctx SpecContext, rule string, broken func(last uint64) (counter uint64, corruptCRC bool)) {
-				Expect(bench.Silence("SWC_Buttons")).To(Succeed())
-				swc, _ := bench.DB.Message("SWC_Buttons")
-				Eventually(func() time.Duration { return time.Since(latest("SWC_Buttons").Time) }).
+				Expect(kit.Silence("SWC_Buttons")).To(Succeed())
+				swc, _ := kit.DB.Message("SWC_Buttons")
+				Eventually(func() time.Duration { return time.Since(kit.Current("SWC_Buttons").Time) }).
 					WithTimeout(10*swc.CycleTime).Should(BeNumerically(">", 2*swc.CycleTime), "the last frame of the controller is on record")
-				last := latest("SWC_Buttons").Raw("Counter")
+				last := kit.Current("SWC_Buttons").Raw("Counter")
 				forged := func(counter uint64, corrupt bool) string {
-					m, data, err := bench.DB.Build([]string{"SWC_Buttons.NextBtn=1"}, uint8(counter%16))
+					m, data, err := kit.DB.Build([]string{"SWC_Buttons.NextBtn=1"}, uint8(counter%16))
 					Expect(err).NotTo(HaveOccurred())
 					if corrupt {
 						data[0] ^= 0xFF // the CRC byte
 					}
 					return fmt.Sprintf("%03X#%X", m.ID, data)
 				}
-				track := latest("IVI_MediaStatus").Raw("TrackIndex")
+				track := kit.Current("IVI_MediaStatus").Raw("TrackIndex")
 				next := media("TrackIndex", float64(track+1))
 				mark := eventMark()
 				counter, corrupt := broken(last)
-				Expect(bench.Send(ctx, forged(counter, corrupt))).To(harness.NotReactWithin(quiet("music.next"), next), "%s: the frame must be ignored", rule)
-				expectEvent(ctx, mark, quiet("music.next"), "vehicle", "input_ignored", "message", "SWC_Buttons", "reason", ContainSubstring(rule))
+				Expect(kit.Send(ctx, forged(counter, corrupt))).To(harness.NotReactWithin(kit.Quiet("music.next"), next), "%s: the frame must be ignored", rule)
+				expectEvent(ctx, mark, kit.Quiet("music.next"), "vehicle", "input_ignored", "message", "SWC_Buttons", "reason", ContainSubstring(rule))
 				// The release, then the same press with its protection right.
-				Expect(bench.Send(ctx, releasedFrame(counter+1)).Err()).To(Succeed())
-				Expect(bench.Send(ctx, forged(counter+2, false))).To(within("music.next", next), "%s: the same press, protected right, is taken", rule)
+				Expect(kit.Send(ctx, releasedFrame(counter+1)).Err()).To(Succeed())
+				Expect(kit.Send(ctx, forged(counter+2, false))).To(kit.Within("music.next", next), "%s: the same press, protected right, is taken", rule)
 				// Released again, as the controller would, before it resumes.
-				Expect(bench.Send(ctx, releasedFrame(counter+3)).Err()).To(Succeed())
+				Expect(kit.Send(ctx, releasedFrame(counter+3)).Err()).To(Succeed())
 			},
 			Entry("a wrong CRC", "CRC mismatch", func(last uint64) (uint64, bool) { return last + 1, true }),
 			Entry("an alive counter that did not advance", "alive counter did not advance", func(last uint64) (uint64, bool) { return last, false }),
@@ -136,7 +137,7 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 // pressed, counter given.
 func releasedFrame(counter uint64) string {
 	GinkgoHelper()
-	m, data, err := bench.DB.Build([]string{"SWC_Buttons.NextBtn=0"}, uint8(counter%16))
+	m, data, err := kit.DB.Build([]string{"SWC_Buttons.NextBtn=0"}, uint8(counter%16))
 	Expect(err).NotTo(HaveOccurred())
 	return fmt.Sprintf("%03X#%X", m.ID, data)
 }
@@ -144,7 +145,7 @@ func releasedFrame(counter uint64) string {
 // eventMark is where a later expectEvent starts looking on the DUT's event
 // stream (0 without one).
 func eventMark() int {
-	if ev, ok := bench.Events(); ok {
+	if ev, ok := kit.Events(); ok {
 		return ev.Mark()
 	}
 	return 0
@@ -157,7 +158,7 @@ func eventMark() int {
 // report says so.
 func expectEvent(ctx context.Context, mark int, d time.Duration, service, event string, fields ...any) {
 	GinkgoHelper()
-	ev, ok := bench.Events()
+	ev, ok := kit.Events()
 	if !ok {
 		AddReportEntry("not checked", fmt.Sprintf("the %s.%s event: the DUT has no event stream (dut.events)", service, event))
 		return
@@ -187,12 +188,12 @@ func expectEvent(ctx context.Context, mark int, d time.Duration, service, event 
 	Expect(err).NotTo(HaveOccurred(), "event %s.%s %v within %v; the event stream since: %v", service, event, fields, d, seen)
 }
 
-// Power cycles take a real head unit tens of seconds each: slow on a bench.
+// Power cycles take a real head unit tens of seconds each: slow on a kit.
 var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
-	It("shuts down and boots within budget", covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		sampledTogether(ctx, []string{"vehicle.standby", "vehicle.ready"}, func(ctx context.Context) []harness.Reaction {
-			down := bench.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), patience("vehicle.standby"))
-			ready := bench.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), patience("vehicle.ready"))
+	It("shuts down and boots within budget", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
+		kit.SampledTogether(ctx, []string{"vehicle.standby", "vehicle.ready"}, func(ctx context.Context) []harness.Reaction {
+			down := kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), kit.Patience("vehicle.standby"))
+			ready := kit.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), kit.Patience("vehicle.ready"))
 			return []harness.Reaction{down, ready}
 		})
 	}, SpecTimeout(3*time.Minute))

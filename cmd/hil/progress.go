@@ -2,12 +2,13 @@ package main
 
 import (
 	"fmt"
+	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/report"
 	"io"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/cockpit-hil/hil/harness"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -51,7 +52,7 @@ func (p *progress) register() {
 		p.draw()
 	})
 	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
-		inconclusive := harness.IsInconclusive(r)
+		inconclusive := report.IsInconclusive(r)
 		if !inconclusive && (r.State == types.SpecStateSkipped || r.State == types.SpecStatePending) {
 			return
 		}
@@ -70,7 +71,7 @@ func (p *progress) register() {
 			state, why := r.State.String(), ""
 			if inconclusive {
 				state = "inconclusive"
-				why, _, _ = strings.Cut(strings.TrimPrefix(r.Failure.Message, harness.InconclusivePrefix), "\n")
+				why, _, _ = strings.Cut(strings.TrimPrefix(r.Failure.Message, latency.InconclusivePrefix), "\n")
 				why = ": " + why
 			}
 			fmt.Fprintf(p.w, "[%d/%d %s] %-6s %s (%.1fs)%s\n", done, total, p.elapsed(), state, r.FullText(), r.RunTime.Seconds(), why)

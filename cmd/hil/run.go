@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cockpit-hil/hil/harness/latency"
 	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"io"
 	"os"
@@ -58,7 +59,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	profileArg := fs.String("profile", "sim", "the bench `PROFILE`: a YAML file or a built-in name")
 	labels := fs.String("label-filter", "", "run only specs whose labels match `EXPR` (Ginkgo's syntax: music && !latency)")
 	focus := fs.String("focus", "", "run only specs whose text matches `REGEXP`")
-	report := fs.String("report", "", "write the JUnit report, latency table and failure evidence to `DIR`")
+	reportDir := fs.String("report", "", "write the JUnit report, latency table and failure evidence to `DIR`")
 	verbose := fs.Bool("v", false, "print every spec as it runs")
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec")
 	seed := fs.Int64("seed", 0, "`N` orders the specs as a run with that seed did (0: a new order)")
@@ -96,15 +97,15 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if exe, err := os.Executable(); err == nil {
 		cfg.Options.Hil = exe // a profile's "hil" is this binary, whatever its name
 	}
-	var results []harness.KeyResult
+	var results []report.KeyResult
 	var resultsErr error
-	cfg.Results = func(r []harness.KeyResult, err error) { results, resultsErr = r, err }
-	if *report != "" {
-		if err := os.MkdirAll(*report, 0o755); err != nil {
+	cfg.Results = func(r []report.KeyResult, err error) { results, resultsErr = r, err }
+	if *reportDir != "" {
+		if err := os.MkdirAll(*reportDir, 0o755); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		reporter.JUnitReport = filepath.Join(*report, "junit.xml")
-		cfg.Evidence = filepath.Join(*report, "evidence")
+		reporter.JUnitReport = filepath.Join(*reportDir, "junit.xml")
+		cfg.Evidence = filepath.Join(*reportDir, "evidence")
 	}
 	var summary ginkgo.Report
 	ginkgo.ReportAfterSuite("hil run summary", func(r ginkgo.Report) { summary = r })
@@ -124,15 +125,15 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if len(results) == 0 {
 		table.WriteString("  no latency samples (the label filter left out the latency specs)\n")
 	} else {
-		harness.WriteTable(&table, results)
+		report.WriteTable(&table, results)
 	}
 	fmt.Fprint(stdout, table.String())
-	if *report != "" {
-		if err := writeReports(*report, table.String(), summary, results, p); err != nil {
+	if *reportDir != "" {
+		if err := writeReports(*reportDir, table.String(), summary, results, p); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\nreport: %s (open in a browser), %s, %s\n", filepath.Join(*report, "report.html"),
-			filepath.Join(*report, "report.json"), filepath.Join(*report, "junit.xml"))
+		fmt.Fprintf(stdout, "\nreport: %s (open in a browser), %s, %s\n", filepath.Join(*reportDir, "report.html"),
+			filepath.Join(*reportDir, "report.json"), filepath.Join(*reportDir, "junit.xml"))
 	}
 	failed := failedSpecs(summary)
 	fmt.Fprintln(stdout, "\n"+countLine(summary, wall))
@@ -160,9 +161,9 @@ const exitInconclusive = 3
 func inconclusiveSpecs(r ginkgo.Report) []string {
 	var out []string
 	for _, s := range r.SpecReports {
-		if harness.IsInconclusive(s) {
+		if report.IsInconclusive(s) {
 			why, _, _ := strings.Cut(s.Failure.Message, "\n")
-			out = append(out, s.FullText()+": "+strings.TrimPrefix(why, harness.InconclusivePrefix))
+			out = append(out, s.FullText()+": "+strings.TrimPrefix(why, latency.InconclusivePrefix))
 		}
 	}
 	return out
@@ -170,7 +171,7 @@ func inconclusiveSpecs(r ginkgo.Report) []string {
 
 // writeReports writes latency.txt, report.json and report.html next to
 // Ginkgo's junit.xml.
-func writeReports(dir, table string, summary ginkgo.Report, results []harness.KeyResult, p *profile.Profile) error {
+func writeReports(dir, table string, summary ginkgo.Report, results []report.KeyResult, p *profile.Profile) error {
 	if err := os.WriteFile(filepath.Join(dir, "latency.txt"), []byte(table), 0o644); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -271,7 +272,7 @@ func countLine(r ginkgo.Report, wall time.Duration) string {
 			continue
 		}
 		switch {
-		case harness.IsInconclusive(s):
+		case report.IsInconclusive(s):
 			ran++
 			inconclusive++
 		case s.State == types.SpecStatePassed:
@@ -301,7 +302,7 @@ func countLine(r ginkgo.Report, wall time.Duration) string {
 // anyRan reports whether a spec got to run.
 func anyRan(r ginkgo.Report) bool {
 	for _, s := range r.SpecReports {
-		if s.LeafNodeType == types.NodeTypeIt && (s.State == types.SpecStatePassed || s.State.Is(types.SpecStateFailureStates) || harness.IsInconclusive(s)) {
+		if s.LeafNodeType == types.NodeTypeIt && (s.State == types.SpecStatePassed || s.State.Is(types.SpecStateFailureStates) || report.IsInconclusive(s)) {
 			return true
 		}
 	}

@@ -248,3 +248,16 @@ func mustMarshal(n *yaml.Node) []byte {
 	}
 	return b
 }
+
+// Retake is a sample the bench took again because it was itself late
+// while it took it (or its observer lost frames), and why.
+type Retake struct {
+	Sample int           `json:"sample"` // the number of the sample it replaced
+	Late   time.Duration `json:"late"`
+	Cause  string        `json:"cause"`
+}
+
+// InconclusivePrefix starts the message of a judgement the bench could not
+// make: an inconclusive spec is skipped with it (JUnit's <skipped>), and
+// `hil run` counts it apart from passes and failures.
+const InconclusivePrefix = "inconclusive: "

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/onsi/ginkgo/v2"
@@ -82,7 +81,7 @@ type Key struct {
 	Verdict string           `json:"verdict"`
 	Samples []latency.Sample `json:"samples"`
 	// Retakes are the samples the bench took again because it was late.
-	Retakes []harness.Retake `json:"retakes,omitempty"`
+	Retakes []latency.Retake `json:"retakes,omitempty"`
 }
 
 // Budget is a key's budget in nanoseconds.
@@ -105,7 +104,7 @@ type Stats struct {
 func (k Key) Passed() bool { return k.Verdict == "ok" }
 
 // Build makes the report of a finished suite.
-func Build(r ginkgo.Report, results []harness.KeyResult, p *profile.Profile, dbcName string, dbcSource []byte) Report {
+func Build(r ginkgo.Report, results []KeyResult, p *profile.Profile, dbcName string, dbcSource []byte) Report {
 	out := Report{
 		Schema:  Schema,
 		Suite:   r.SuiteDescription,
@@ -133,7 +132,7 @@ func Build(r ginkgo.Report, results []harness.KeyResult, p *profile.Profile, dbc
 			State:   s.State.String(),
 			Seconds: s.RunTime.Seconds(),
 		}
-		if harness.IsInconclusive(s) {
+		if IsInconclusive(s) {
 			spec.State = "inconclusive"
 			spec.Failure = s.Failure.Message
 		}

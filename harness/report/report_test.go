@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cockpit-hil/hil/dbc"
-	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/harness/report"
@@ -47,7 +46,7 @@ func run(t *testing.T, lat time.Duration) report.Report {
 				}},
 			{ContainerHierarchyTexts: []string{"music latency"}, LeafNodeText: "toggles playback", LeafNodeType: types.NodeTypeIt,
 				LeafNodeLabels: []string{"music.play_pause"}, State: types.SpecStateSkipped, RunTime: time.Second,
-				Failure: types.Failure{Message: harness.InconclusivePrefix + "the bench was 251.1ms late in its SWC_Buttons frames against their 20ms cycle: the host is overloaded"}},
+				Failure: types.Failure{Message: latency.InconclusivePrefix + "the bench was 251.1ms late in its SWC_Buttons frames against their 20ms cycle: the host is overloaded"}},
 			{LeafNodeType: types.NodeTypeReportAfterSuite, State: types.SpecStatePassed},
 		},
 	}
@@ -56,9 +55,9 @@ func run(t *testing.T, lat time.Duration) report.Report {
 		samples = append(samples, latency.Sample{Latency: lat + time.Duration(i)*100*time.Microsecond, StimulusSource: "kernel", ReactionSource: "kernel",
 			At: start.Add(time.Duration(i) * 100 * time.Millisecond)})
 	}
-	results := []harness.KeyResult{{Key: "music.next", Spec: "music latency steps the track", Samples: samples,
+	results := []report.KeyResult{{Key: "music.next", Spec: "music latency steps the track", Samples: samples,
 		Budget:  latency.Budget{P95: 150 * time.Millisecond, Max: 225 * time.Millisecond},
-		Retakes: []harness.Retake{{Sample: 3, Late: 40 * time.Millisecond, Cause: "the bench was 40ms late in its observer"}}}}
+		Retakes: []latency.Retake{{Sample: 3, Late: 40 * time.Millisecond, Cause: "the bench was 40ms late in its observer"}}}}
 	return report.Build(g, results, p, "infotainment.dbc (built in)", dbc.Infotainment)
 }
 

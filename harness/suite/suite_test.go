@@ -1,15 +1,15 @@
-package scenarios_test
+package suite_test
 
 import (
 	"testing"
 
 	"github.com/cockpit-hil/hil/harness/latency"
-	"github.com/cockpit-hil/hil/scenarios"
+	"github.com/cockpit-hil/hil/harness/suite"
 	"github.com/google/go-cmp/cmp"
 	"github.com/onsi/ginkgo/v2/types"
 )
 
-// The catalogue check itself runs at the end of every run of the suite
+// The catalogue check itself runs at the end of every run of a suite
 // (ReportAfterSuite); this holds the check to its word on made-up reports.
 func TestMissingKeysNamesEveryBudgetKeyWithoutASpec(t *testing.T) {
 	spec := func(labels ...string) types.SpecReport {
@@ -25,7 +25,7 @@ func TestMissingKeysNamesEveryBudgetKeyWithoutASpec(t *testing.T) {
 		{"one missing", []types.SpecReport{spec("music.next"), spec("vehicle.ready", "latency")}, []string{"music.prev"}},
 		{"none", nil, []string{"music.next", "music.prev", "vehicle.ready"}},
 	} {
-		got := scenarios.MissingKeys(types.Report{SpecReports: tc.specs}, budgets)
+		got := suite.MissingKeys(types.Report{SpecReports: tc.specs}, budgets)
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}

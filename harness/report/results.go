@@ -1,4 +1,4 @@
-package harness
+package report
 
 import (
 	"encoding/json"
@@ -35,7 +35,7 @@ type KeyResult struct {
 	// itself was late), "" otherwise.
 	Inconclusive string `json:"inconclusive,omitempty"`
 	// Retakes are the samples taken again because the bench was late.
-	Retakes []Retake `json:"retakes,omitempty"`
+	Retakes []latency.Retake `json:"retakes,omitempty"`
 }
 
 // Stats summarises the samples.
@@ -47,7 +47,7 @@ func (k KeyResult) Verdict() string {
 	case k.NotRun:
 		return "not run"
 	case k.Inconclusive != "":
-		return "INCONCLUSIVE: " + strings.TrimPrefix(k.Inconclusive, InconclusivePrefix)
+		return "INCONCLUSIVE: " + strings.TrimPrefix(k.Inconclusive, latency.InconclusivePrefix)
 	case k.Failure != "" && len(k.Samples) == 0:
 		return "FAIL: no samples (spec failed: " + k.Failure + ")"
 	}
@@ -125,6 +125,13 @@ func Collect(r ginkgo.Report, budgets latency.Budgets) ([]KeyResult, error) {
 	return out, nil
 }
 
+// IsInconclusive reports whether a spec of a report was inconclusive: the
+// suite kit skips such a spec with a message starting with
+// latency.InconclusivePrefix.
+func IsInconclusive(spec types.SpecReport) bool {
+	return spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.Failure.Message, latency.InconclusivePrefix)
+}
+
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
@@ -137,12 +144,13 @@ func WriteTable(w io.Writer, results []KeyResult) error {
 	fmt.Fprintln(tw, "reaction key\tsamples\tretaken\tp50\tp95\tmax\tbudget p95\tbudget max\tverdict")
 	for _, k := range results {
 		s := k.Stats()
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Key, s.N, len(k.Retakes), ms(s.P50), ms(s.P95), ms(s.Max), ms(k.Budget.P95), ms(k.Budget.Max), k.Verdict())
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Key, s.N, len(k.Retakes), tableMS(s.P50), tableMS(s.P95), tableMS(s.Max), tableMS(k.Budget.P95), tableMS(k.Budget.Max), k.Verdict())
 	}
 	return tw.Flush()
 }
 
-func ms(d time.Duration) string {
+// tableMS is a duration in the latency table, "-" for none.
+func tableMS(d time.Duration) string {
 	if d == 0 {
 		return "-"
 	}
