@@ -72,7 +72,7 @@ var _ = Describe("a bench on the reference head unit (profiles/sim.yaml)", Label
 		b := openBench(ctx, simProfile(nil))
 		samples, err := b.Sample(ctx, "music.next", 20, nextTrack(b))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(samples).To(harness.MeetBudget(b.Budgets))
+		Expect(samples).To(harness.MeetBudget())
 		for _, s := range samples.Samples {
 			Expect(s.Latency).To(BeNumerically(">", 0), "the reaction follows the stimulus frame")
 		}
@@ -82,7 +82,7 @@ var _ = Describe("a bench on the reference head unit (profiles/sim.yaml)", Label
 		b := openBench(ctx, simProfile(map[string]string{"music.next": "400ms"}))
 		samples, err := b.Sample(ctx, "music.next", 5, nextTrack(b))
 		Expect(err).NotTo(HaveOccurred())
-		failures := InterceptGomegaFailures(func() { Expect(samples).To(harness.MeetBudget(b.Budgets)) })
+		failures := InterceptGomegaFailures(func() { Expect(samples).To(harness.MeetBudget()) })
 		Expect(failures).To(HaveLen(1))
 		Expect(failures[0]).To(And(
 			ContainSubstring("music.next"),
@@ -116,6 +116,9 @@ var _ = Describe("a bench on the reference head unit (profiles/sim.yaml)", Label
 		set := harness.Samples{Key: "music.next", Samples: []latency.Sample{{Latency: time.Millisecond, Dropped: 2}}}
 		failures := InterceptGomegaFailures(func() { Expect(set).To(harness.MeetBudget(b.Budgets)) })
 		Expect(failures).To(ConsistOf(MatchRegexp(`music\.next: measurement invalid: the bus dropped \d+ frames while it was measured`)))
+		// A set gathered by hand has no bench's budgets: it must be given them.
+		_, err = harness.MeetBudget().Match(set)
+		Expect(err).To(MatchError(ContainSubstring("MeetBudget(bench.Budgets)")))
 	}, SpecTimeout(time.Minute))
 
 	It("says where it got stuck and what it waited for when the reaction never comes", func(ctx SpecContext) {
@@ -183,7 +186,7 @@ var _ = Describe("a bench on vcan0", Label("vcan", "music", "latency"), Serial, 
 			Expect(s.ReactionSource).To(Equal("kernel"))
 		}
 		fmt.Printf("\nMEASURE: bench on vcan0, music.next: %v (budget p95 150ms, max 225ms)\n", samples.Stats())
-		Expect(samples).To(harness.MeetBudget(b.Budgets))
+		Expect(samples).To(harness.MeetBudget())
 	}, SpecTimeout(2*time.Minute))
 })
 

@@ -154,11 +154,15 @@ func (m *cycleMatcher) NegatedFailureMessage(actual any) string {
 
 // MeetBudget matches Samples that meet their key's budget: p95 and max. A
 // failure names the key, the measured figures and the budget; samples taken
-// while the bus dropped frames fail as invalid.
-func MeetBudget(budgets latency.Budgets) types.GomegaMatcher { return &budgetMatcher{budgets: budgets} }
+// while the bus dropped frames fail as invalid. Without budgets it judges
+// by the budget file of the bench that took the samples (Bench.Sample); a
+// set gathered by hand (Samples.Add) is judged by the budgets given.
+func MeetBudget(budgets ...latency.Budgets) types.GomegaMatcher {
+	return &budgetMatcher{budgets: budgets}
+}
 
 type budgetMatcher struct {
-	budgets latency.Budgets
+	budgets []latency.Budgets
 	err     error
 }
 
@@ -167,7 +171,14 @@ func (m *budgetMatcher) Match(actual any) (bool, error) {
 	if !ok {
 		return false, fmt.Errorf("MeetBudget wants harness.Samples, got %T", actual)
 	}
-	m.err = m.budgets.Judge(s.Key, s.Stats())
+	budgets := s.budgets
+	for _, b := range m.budgets {
+		budgets = b // the last given
+	}
+	if budgets == nil {
+		return false, fmt.Errorf("MeetBudget: the samples of %s came from no bench and no budgets were given: MeetBudget(bench.Budgets)", s.Key)
+	}
+	m.err = budgets.Judge(s.Key, s.Stats())
 	return m.err == nil, nil
 }
 

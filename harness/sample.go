@@ -19,6 +19,7 @@ type Samples struct {
 	// Retakes are the samples taken again because the bench itself was
 	// late while it took them.
 	Retakes []latency.Retake
+	budgets latency.Budgets // the sampling bench's, for MeetBudget
 }
 
 // Stats summarises the samples.
@@ -60,7 +61,7 @@ func (b *Bench) Sample(ctx context.Context, key string, n int, measure func(ctx 
 func (b *Bench) SampleTogether(ctx context.Context, keys []string, n int, measure func(ctx context.Context) []Reaction) ([]Samples, error) {
 	sets := make([]Samples, len(keys))
 	for i, k := range keys {
-		sets[i].Key = k
+		sets[i].Key, sets[i].budgets = k, b.Budgets
 	}
 	defer func() {
 		if b.OnSamples == nil {

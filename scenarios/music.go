@@ -239,7 +239,7 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 		}
 		s, err := kit.Sample(ctx, "music.volume", maxVolume-start+maxVolume, walk)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(s).To(harness.MeetBudget(kit.Budgets))
+		Expect(s).To(harness.MeetBudget())
 		if kit.Current("IVI_MediaStatus").Physical("Volume") == 0 && ends < 2 {
 			walk(ctx) // the walk ended at the bottom: press past it too
 		}

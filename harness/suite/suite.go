@@ -242,7 +242,7 @@ func (s *Suite) Sampled(ctx context.Context, key string, measure func(ctx contex
 	GinkgoHelper()
 	set, err := s.Sample(ctx, key, s.samplesPerKey(), measure)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(set).To(harness.MeetBudget(s.Budgets))
+	Expect(set).To(harness.MeetBudget())
 }
 
 // SampledTogether gathers the suite's samples of each of keys that one
@@ -253,6 +253,6 @@ func (s *Suite) SampledTogether(ctx context.Context, keys []string, round func(c
 	sets, err := s.SampleTogether(ctx, keys, s.samplesPerKey(), round)
 	Expect(err).NotTo(HaveOccurred())
 	for _, set := range sets {
-		Expect(set).To(harness.MeetBudget(s.Budgets))
+		Expect(set).To(harness.MeetBudget())
 	}
 }
