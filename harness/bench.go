@@ -28,6 +28,7 @@ import (
 	"github.com/cockpit-hil/hil/can/candial"
 	"github.com/cockpit-hil/hil/dbc"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/profile"
@@ -592,7 +593,8 @@ func (b *Bench) Close() error {
 // It returns once the bench has recorded the message's last frame: a spec
 // that goes on to send a frame in its place (a forged counter) reads it
 // with Latest, even when a busy host keeps the observer behind the bus.
-func (b *Bench) Silence(message string) error {
+func (b *Bench) Silence(name ref.Message) error {
+	message := string(name)
 	if m, ok := b.DB.Message(message); ok {
 		b.self.restart(m, time.Now(), true)
 	}
@@ -608,7 +610,8 @@ func (b *Bench) Silence(message string) error {
 // sent in its place (Send, Replay), so the DUT takes the first resumed
 // frame as it would any other: restarting at 0 could repeat the counter of
 // that last frame, and the DUT would rightly ignore it.
-func (b *Bench) Resume(message string) error {
+func (b *Bench) Resume(name ref.Message) error {
+	message := string(name)
 	m, ok := b.DB.Message(message)
 	if !ok || !b.rest.Silenced(message) {
 		return b.rest.Resume(b.runCtx, message) // a no-op, or an error naming the message
@@ -635,7 +638,8 @@ func (b *Bench) Dropped() uint64 { return b.obs.Stats().Dropped }
 
 // CycleTimes measures the intervals between n+1 consecutive frames of a
 // message from now on, by their bus timestamps, for HoldCycleTime.
-func (b *Bench) CycleTimes(ctx context.Context, message string, n int) (CycleTimes, error) {
+func (b *Bench) CycleTimes(ctx context.Context, name ref.Message, n int) (CycleTimes, error) {
+	message := string(name)
 	c := CycleTimes{Message: message}
 	m, ok := b.DB.Message(message)
 	if !ok {

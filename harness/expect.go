@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/onsi/gomega/format"
 	"github.com/onsi/gomega/matchers"
 	"github.com/onsi/gomega/types"
@@ -37,6 +38,8 @@ func Emits(message any, matcher types.GomegaMatcher) Expectation {
 	switch m := message.(type) {
 	case string:
 		return Expectation{message: m, matcher: matcher}
+	case ref.Message:
+		return Expectation{message: string(m), matcher: matcher}
 	case Codec:
 		t := reflect.TypeOf(m)
 		if t.Kind() == reflect.Pointer {

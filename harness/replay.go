@@ -13,6 +13,7 @@ import (
 	"github.com/cockpit-hil/hil/can/canlog"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/dbc/e2e"
+	"github.com/cockpit-hil/hil/dbc/ref"
 )
 
 // Replay plays a trace (any candump style) onto the bus with its timing,
@@ -69,7 +70,7 @@ func (b *Bench) Replay(ctx context.Context, path string, overrides ...string) *S
 	var silenced []string
 	for _, m := range carried {
 		if slices.Contains(played, m.Name) {
-			if err := b.Silence(m.Name); err != nil {
+			if err := b.Silence(ref.Message(m.Name)); err != nil {
 				return s.failed(err)
 			}
 			silenced = append(silenced, m.Name)
@@ -102,7 +103,7 @@ func (b *Bench) Replay(ctx context.Context, path string, overrides ...string) *S
 			}
 		})
 		for _, name := range silenced {
-			err = errors.Join(err, b.Resume(name))
+			err = errors.Join(err, b.Resume(ref.Message(name)))
 		}
 		s.done <- err
 	}()

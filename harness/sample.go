@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
 )
@@ -105,8 +106,8 @@ func (b *Bench) SampleTogether(ctx context.Context, keys []string, n int, measur
 func MaxRetakes(n int) int { return max(3, n/2) }
 
 // Latest returns the most recent frame of a message, decoded.
-func (b *Bench) Latest(message string) (Frame, bool) {
-	m, ok := b.DB.Message(message)
+func (b *Bench) Latest(message ref.Message) (Frame, bool) {
+	m, ok := b.DB.Message(string(message))
 	if !ok {
 		return Frame{}, false
 	}
@@ -120,8 +121,8 @@ func (b *Bench) Latest(message string) (Frame, bool) {
 // Frames returns the DUT's frames of a message stamped at since or later,
 // decoded, oldest first: what a spec judges a sequence of reactions by (the
 // steps of a held button, each at its time).
-func (b *Bench) Frames(message string, since time.Time) []Frame {
-	m, ok := b.DB.Message(message)
+func (b *Bench) Frames(message ref.Message, since time.Time) []Frame {
+	m, ok := b.DB.Message(string(message))
 	if !ok {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
 	"go.einride.tech/can"
@@ -67,14 +68,16 @@ func (s *Stimulus) Err() error {
 func (s *Stimulus) String() string { return s.what }
 
 // Press presses MESSAGE.SIGNAL as the steering-wheel controller does (the
-// bit set for three cycles, then released) and returns at once.
-func (b *Bench) Press(ctx context.Context, signal string) *Stimulus {
+// bit set for three cycles, then released) and returns at once:
+// bench.Press(ctx, ivi.SWC_Buttons.NextBtn), or "SWC_Buttons.NextBtn".
+func (b *Bench) Press(ctx context.Context, signal ref.Signal) *Stimulus {
 	return b.Hold(ctx, signal, 0)
 }
 
 // Hold holds MESSAGE.SIGNAL down for d (three cycles when d is 0), then
 // releases it; it returns at once.
-func (b *Bench) Hold(ctx context.Context, signal string, d time.Duration) *Stimulus {
+func (b *Bench) Hold(ctx context.Context, button ref.Signal, d time.Duration) *Stimulus {
+	signal := string(button)
 	s := b.stimulus(ctx, "the press of "+signal)
 	if d > 0 {
 		s.what = fmt.Sprintf("holding %s for %v", signal, d)
@@ -97,8 +100,9 @@ func (b *Bench) Hold(ctx context.Context, signal string, d time.Duration) *Stimu
 
 // Change sets vehicle state (MESSAGE.SIGNAL=VALUE...) through the rest-bus;
 // its time zero is the first frame that carries every new value of its
-// message.
-func (b *Bench) Change(ctx context.Context, assignments ...string) *Stimulus {
+// message: bench.Change(ctx, ivi.TCU_Gear.Gear.Is("R")), or "TCU_Gear.Gear=R".
+func (b *Bench) Change(ctx context.Context, changes ...ref.Assignment) *Stimulus {
+	assignments := names(changes)
 	s := b.stimulus(ctx, "setting "+strings.Join(assignments, ", "))
 	type want struct {
 		sig *candb.Signal
@@ -143,7 +147,16 @@ func (b *Bench) Change(ctx context.Context, assignments ...string) *Stimulus {
 
 // Set changes vehicle state through the rest-bus: MESSAGE.SIGNAL=VALUE.
 // The next cycle of each message carries it.
-func (b *Bench) Set(assignments ...string) error { return b.rest.Set(assignments...) }
+func (b *Bench) Set(assignments ...ref.Assignment) error { return b.rest.Set(names(assignments)...) }
+
+// names are references as the strings the rest-bus and the DBC take.
+func names[T ~string](refs []T) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = string(r)
+	}
+	return out
+}
 
 // Message is a generated codec that encodes itself (dbc/infotainmentcan).
 type Message interface {

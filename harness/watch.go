@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/ref"
 )
 
 // Violation is one breach of a continuous check.
@@ -63,7 +64,7 @@ func (b *Bench) runningCondition() (running, error) {
 		return r, fmt.Errorf("profile dut.running: %w", err)
 	}
 	r.m, r.sig, r.raw = m, sig, raw
-	if f, ok := b.Latest(m.Name); ok {
+	if f, ok := b.Latest(ref.Message(m.Name)); ok {
 		r.now = sig.Raw(f.Payload()) == raw
 	}
 	return r, nil
@@ -94,7 +95,7 @@ func (b *Bench) Watch(ctx context.Context) *Watcher {
 			// Silence counts from the message's last frame, so a message
 			// that stopped before the checks began is caught at once.
 			last := start
-			if f, ok := b.Latest(m.Name); ok {
+			if f, ok := b.Latest(ref.Message(m.Name)); ok {
 				last = f.Time
 			}
 			w.cyclic = append(w.cyclic, &watched{m: m, last: last})

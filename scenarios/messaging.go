@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
 
 	ivi "github.com/cockpit-hil/hil/dbc/infotainmentcan"
 	"github.com/cockpit-hil/hil/harness"
@@ -30,23 +31,23 @@ func unreadPlusOne() harness.Expectation {
 
 var _ = later(Describe, "messaging", Label("messaging"), func() {
 	It("starts a voice session on the voice button, and ends it on the next press", suite.Covers("messaging.voice"), func(ctx SpecContext) {
-		Expect(kit.Press(ctx, "SWC_Buttons.VoiceBtn")).To(kit.Within("messaging.voice", messaging("VoiceSession", "Listening")))
-		Expect(kit.Press(ctx, "SWC_Buttons.VoiceBtn")).To(kit.Within("messaging.voice", messaging("VoiceSession", "Idle")))
+		Expect(kit.Press(ctx, car.SWC_Buttons.VoiceBtn)).To(kit.Within("messaging.voice", messaging("VoiceSession", "Listening")))
+		Expect(kit.Press(ctx, car.SWC_Buttons.VoiceBtn)).To(kit.Within("messaging.voice", messaging("VoiceSession", "Idle")))
 	})
 
 	It("rings on an incoming call, answers it, and hangs up", suite.Covers("messaging.answer", "messaging.hangup"), func(ctx SpecContext) {
 		Expect(kit.Control(ctx, "incoming_call")).To(ringing())
-		Expect(kit.Press(ctx, "SWC_Buttons.PhoneAnswerBtn")).To(kit.Within("messaging.answer", callState(ivi.IVI_MessagingStatus_CallState_Active)))
-		Expect(kit.Press(ctx, "SWC_Buttons.PhoneHangupBtn")).To(kit.Within("messaging.hangup", callState(ivi.IVI_MessagingStatus_CallState_Idle)))
+		Expect(kit.Press(ctx, car.SWC_Buttons.PhoneAnswerBtn)).To(kit.Within("messaging.answer", callState(ivi.IVI_MessagingStatus_CallState_Active)))
+		Expect(kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn)).To(kit.Within("messaging.hangup", callState(ivi.IVI_MessagingStatus_CallState_Idle)))
 	})
 
 	It("rejects a ringing call with the hang-up button", suite.Covers("messaging.hangup"), func(ctx SpecContext) {
 		Expect(kit.Control(ctx, "incoming_call")).To(ringing())
-		Expect(kit.Press(ctx, "SWC_Buttons.PhoneHangupBtn")).To(kit.Within("messaging.hangup", callState(ivi.IVI_MessagingStatus_CallState_Idle)))
+		Expect(kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn)).To(kit.Within("messaging.hangup", callState(ivi.IVI_MessagingStatus_CallState_Idle)))
 	})
 
 	It("answers nothing when no call rings", suite.Covers("messaging.answer"), func(ctx SpecContext) {
-		Expect(kit.Press(ctx, "SWC_Buttons.PhoneAnswerBtn")).To(harness.NotReactWithin(kit.Quiet("messaging.answer"), callState(ivi.IVI_MessagingStatus_CallState_Active)))
+		Expect(kit.Press(ctx, car.SWC_Buttons.PhoneAnswerBtn)).To(harness.NotReactWithin(kit.Quiet("messaging.answer"), callState(ivi.IVI_MessagingStatus_CallState_Active)))
 	})
 
 	It("counts an incoming message as unread", suite.Covers("messaging.unread"), func(ctx SpecContext) {
@@ -57,7 +58,7 @@ var _ = later(Describe, "messaging", Label("messaging"), func() {
 	Describe("driver distraction", func() {
 		DescribeTable("locks text input while the car moves",
 			func(ctx SpecContext, speed string) {
-				Expect(kit.Change(ctx, "ESP_VehicleSpeed.VehicleSpeed="+speed)).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
+				Expect(kit.Change(ctx, car.ESP_VehicleSpeed.VehicleSpeed.Is(speed))).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
 			},
 			Entry("just above 5 km/h", suite.Covers("messaging.text_lock"), "5.01"),
 			Entry("in town", suite.Covers("messaging.text_lock"), "50"),
@@ -65,14 +66,14 @@ var _ = later(Describe, "messaging", Label("messaging"), func() {
 		)
 
 		It("keeps text input unlocked at 5 km/h and below", suite.Covers("messaging.text_lock"), func(ctx SpecContext) {
-			Expect(kit.Change(ctx, "ESP_VehicleSpeed.VehicleSpeed=5")).To(harness.NotReactWithin(kit.Quiet("messaging.text_lock"), messaging("TextInputLocked", 1)))
+			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.VehicleSpeed.Is(5))).To(harness.NotReactWithin(kit.Quiet("messaging.text_lock"), messaging("TextInputLocked", 1)))
 		})
 
 		It("unlocks at standstill only with the parking brake applied", suite.Covers("messaging.text_lock"), func(ctx SpecContext) {
-			Expect(kit.Change(ctx, "BCM_PowerMode.ParkingBrake=Released")).To(harness.NotReactWithin(kit.Quiet("messaging.text_lock"), messaging("TextInputLocked", 1)), "releasing the brake at standstill changes nothing")
-			Expect(kit.Change(ctx, "ESP_VehicleSpeed.VehicleSpeed=20")).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
-			Expect(kit.Change(ctx, "ESP_VehicleSpeed.VehicleSpeed=0")).To(harness.NotReactWithin(kit.Quiet("messaging.text_lock"), messaging("TextInputLocked", 0)), "standstill without the brake stays locked")
-			Expect(kit.Change(ctx, "BCM_PowerMode.ParkingBrake=Applied")).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 0)))
+			Expect(kit.Change(ctx, car.BCM_PowerMode.ParkingBrake.Is("Released"))).To(harness.NotReactWithin(kit.Quiet("messaging.text_lock"), messaging("TextInputLocked", 1)), "releasing the brake at standstill changes nothing")
+			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.VehicleSpeed.Is(20))).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
+			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.VehicleSpeed.Is(0))).To(harness.NotReactWithin(kit.Quiet("messaging.text_lock"), messaging("TextInputLocked", 0)), "standstill without the brake stays locked")
+			Expect(kit.Change(ctx, car.BCM_PowerMode.ParkingBrake.Is("Applied"))).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 0)))
 		})
 	})
 })
@@ -84,15 +85,15 @@ var _ = later(Describe, "messaging latency", Label("messaging", "latency"), Seri
 			if kit.Current("IVI_MessagingStatus").Choice("VoiceSession") != "Idle" {
 				want = messaging("VoiceSession", "Idle")
 			}
-			return kit.Press(ctx, "SWC_Buttons.VoiceBtn").Until(ctx, want, kit.Patience("messaging.voice"))
+			return kit.Press(ctx, car.SWC_Buttons.VoiceBtn).Until(ctx, want, kit.Patience("messaging.voice"))
 		})
 	})
 
 	It("answers and hangs up calls within budget", suite.Covers("messaging.answer", "messaging.hangup"), func(ctx SpecContext) {
 		kit.SampledTogether(ctx, []string{"messaging.answer", "messaging.hangup"}, func(ctx context.Context) []harness.Reaction {
 			Expect(kit.Control(ctx, "incoming_call")).To(ringing())
-			answer := kit.Press(ctx, "SWC_Buttons.PhoneAnswerBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Active), kit.Patience("messaging.answer"))
-			hangup := kit.Press(ctx, "SWC_Buttons.PhoneHangupBtn").Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Idle), kit.Patience("messaging.hangup"))
+			answer := kit.Press(ctx, car.SWC_Buttons.PhoneAnswerBtn).Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Active), kit.Patience("messaging.answer"))
+			hangup := kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn).Until(ctx, callState(ivi.IVI_MessagingStatus_CallState_Idle), kit.Patience("messaging.hangup"))
 			return []harness.Reaction{answer, hangup}
 		})
 	})
@@ -109,9 +110,9 @@ var _ = later(Describe, "messaging latency", Label("messaging", "latency"), Seri
 		kit.Sampled(ctx, "messaging.text_lock", func(ctx context.Context) harness.Reaction {
 			moving = !moving
 			if moving {
-				return kit.Change(ctx, "ESP_VehicleSpeed.VehicleSpeed=30").Until(ctx, messaging("TextInputLocked", 1), kit.Patience("messaging.text_lock"))
+				return kit.Change(ctx, car.ESP_VehicleSpeed.VehicleSpeed.Is(30)).Until(ctx, messaging("TextInputLocked", 1), kit.Patience("messaging.text_lock"))
 			}
-			return kit.Change(ctx, "ESP_VehicleSpeed.VehicleSpeed=0").Until(ctx, messaging("TextInputLocked", 0), kit.Patience("messaging.text_lock"))
+			return kit.Change(ctx, car.ESP_VehicleSpeed.VehicleSpeed.Is(0)).Until(ctx, messaging("TextInputLocked", 0), kit.Patience("messaging.text_lock"))
 		})
 	})
 })

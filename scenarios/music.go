@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"context"
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"slices"
 	"strings"
 	"time"
@@ -77,10 +79,10 @@ func inSourceOrder(steps []string) {
 // room makes room for a step: pressing other first when the signal sits
 // at the end a step would leave (at the first track, the lowest volume),
 // so that the step under test is seen relative to where the unit is.
-func room(ctx context.Context, signal string, end float64, other, key string, exp func() harness.Expectation) {
+func room(ctx context.Context, signal string, end float64, other ref.Signal, key string, exp func() harness.Expectation) {
 	GinkgoHelper()
 	if kit.Current("IVI_MediaStatus").Physical(signal) == end {
-		Expect(kit.Press(ctx, "SWC_Buttons."+other)).To(kit.Within(key, exp()))
+		Expect(kit.Press(ctx, other)).To(kit.Within(key, exp()))
 	}
 }
 
@@ -89,13 +91,13 @@ func room(ctx context.Context, signal string, end float64, other, key string, ex
 // hold_delay after it and then one every repeat_interval while the button
 // is held, each within the key's max budget of when it is due, none after
 // the release.
-func holdSteps(ctx context.Context, button string, step int) {
+func holdSteps(ctx context.Context, button ref.Signal, step int) {
 	GinkgoHelper()
 	delay, interval := kit.Timing("music.volume.hold_delay"), kit.Timing("music.volume.repeat_interval")
 	// Held half an interval past the third repeat: no repeat is due near
 	// the release, where a cycle of the bus could decide it.
 	hold := delay + 2*interval + interval/2
-	s := kit.Hold(ctx, "SWC_Buttons."+button, hold)
+	s := kit.Hold(ctx, button, hold)
 	press, err := s.Start(ctx, hold)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(s.Err()).To(Succeed())
@@ -103,7 +105,7 @@ func holdSteps(ctx context.Context, button string, step int) {
 	time.Sleep(late) // the last step may take that long
 	released := press.Time.Add(hold)
 	for _, f := range kit.Frames("SWC_Buttons", press.Time) {
-		if f.Raw(button) == 0 {
+		if f.Raw(button.Name()) == 0 {
 			released = f.Time
 			break
 		}
@@ -147,38 +149,38 @@ func rounded(ds []time.Duration) []string {
 
 var _ = later(Describe, "music", Label("music"), func() {
 	DescribeTable("a steering-wheel button changes the media state within its budget",
-		func(ctx SpecContext, button, key string, prepare func(ctx context.Context), expect func() harness.Expectation) {
+		func(ctx SpecContext, button ref.Signal, key string, prepare func(ctx context.Context), expect func() harness.Expectation) {
 			if prepare != nil {
 				prepare(ctx)
 			}
 			want := expect()
-			Expect(kit.Press(ctx, "SWC_Buttons."+button)).To(kit.Within(key, want))
+			Expect(kit.Press(ctx, button)).To(kit.Within(key, want))
 		},
-		Entry("Next advances the track", suite.Covers("music.next"), "NextBtn", "music.next", nil, func() harness.Expectation { return trackStep(+1) }),
-		Entry("Prev goes back a track", suite.Covers("music.prev"), "PrevBtn", "music.prev", func(ctx context.Context) {
+		Entry("Next advances the track", suite.Covers("music.next"), car.SWC_Buttons.NextBtn, "music.next", nil, func() harness.Expectation { return trackStep(+1) }),
+		Entry("Prev goes back a track", suite.Covers("music.prev"), car.SWC_Buttons.PrevBtn, "music.prev", func(ctx context.Context) {
 			// The first track is whatever the unit shows at boot: step
 			// forward first, so there is a track to go back to.
 			want := trackStep(+1)
-			Expect(kit.Press(ctx, "SWC_Buttons.NextBtn")).To(kit.Within("music.next", want))
+			Expect(kit.Press(ctx, car.SWC_Buttons.NextBtn)).To(kit.Within("music.next", want))
 		}, func() harness.Expectation { return trackStep(-1) }),
-		Entry("Play/Pause toggles playback", suite.Covers("music.play_pause"), "PlayPauseBtn", "music.play_pause", nil, func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
-		Entry("Volume up raises the volume by one", suite.Covers("music.volume"), "VolUpBtn", "music.volume", func(ctx context.Context) {
-			room(ctx, "Volume", maxVolume, "VolDownBtn", "music.volume", func() harness.Expectation { return volumeStep(-1) })
+		Entry("Play/Pause toggles playback", suite.Covers("music.play_pause"), car.SWC_Buttons.PlayPauseBtn, "music.play_pause", nil, func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
+		Entry("Volume up raises the volume by one", suite.Covers("music.volume"), car.SWC_Buttons.VolUpBtn, "music.volume", func(ctx context.Context) {
+			room(ctx, "Volume", maxVolume, car.SWC_Buttons.VolDownBtn, "music.volume", func() harness.Expectation { return volumeStep(-1) })
 		}, func() harness.Expectation { return volumeStep(+1) }),
-		Entry("Volume down lowers it by one", suite.Covers("music.volume"), "VolDownBtn", "music.volume", func(ctx context.Context) {
-			room(ctx, "Volume", 0, "VolUpBtn", "music.volume", func() harness.Expectation { return volumeStep(+1) })
+		Entry("Volume down lowers it by one", suite.Covers("music.volume"), car.SWC_Buttons.VolDownBtn, "music.volume", func(ctx context.Context) {
+			room(ctx, "Volume", 0, car.SWC_Buttons.VolUpBtn, "music.volume", func() harness.Expectation { return volumeStep(+1) })
 		}, func() harness.Expectation { return volumeStep(-1) }),
-		Entry("Mute toggles mute", suite.Covers("music.mute"), "MuteBtn", "music.mute", nil, muteToggled),
-		Entry("Source moves to the next source", suite.Covers("music.source"), "SourceBtn", "music.source", nil, nextSource),
+		Entry("Mute toggles mute", suite.Covers("music.mute"), car.SWC_Buttons.MuteBtn, "music.mute", nil, muteToggled),
+		Entry("Source moves to the next source", suite.Covers("music.source"), car.SWC_Buttons.SourceBtn, "music.source", nil, nextSource),
 	)
 
 	It("repeats the volume step while the button is held: after the hold delay, then every repeat interval", suite.Covers("music.volume"), func(ctx SpecContext) {
-		room(ctx, "Volume", maxVolume, "VolDownBtn", "music.volume", func() harness.Expectation { return volumeStep(-1) })
+		room(ctx, "Volume", maxVolume, car.SWC_Buttons.VolDownBtn, "music.volume", func() harness.Expectation { return volumeStep(-1) })
 		if kit.Current("IVI_MediaStatus").Physical("Volume")+4 > maxVolume {
 			// Four steps up need room below the top: go down by holding.
-			holdSteps(ctx, "VolDownBtn", -1)
+			holdSteps(ctx, car.SWC_Buttons.VolDownBtn, -1)
 		}
-		holdSteps(ctx, "VolUpBtn", +1)
+		holdSteps(ctx, car.SWC_Buttons.VolUpBtn, +1)
 	})
 
 	DescribeTable("ducks the music for what needs the driver's ears, and restores it after",
@@ -187,22 +189,22 @@ var _ = later(Describe, "music", Label("music"), func() {
 			Expect(end(ctx)).To(kit.Within("music.duck", media("Ducked", 0)))
 		},
 		Entry("reverse gear", suite.Covers("music.duck"),
-			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, "TCU_Gear.Gear=R") },
-			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, "TCU_Gear.Gear=P") }),
+			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, car.TCU_Gear.Gear.Is("R")) },
+			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, car.TCU_Gear.Gear.Is("P")) }),
 		Entry("a phone call", suite.Covers("music.duck"),
 			func(ctx context.Context) *harness.Stimulus { return kit.Control(ctx, "incoming_call") },
-			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, "SWC_Buttons.PhoneHangupBtn") }),
+			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn) }),
 		Entry("a voice session", suite.Covers("music.duck"),
-			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, "SWC_Buttons.VoiceBtn") },
-			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, "SWC_Buttons.VoiceBtn") }),
+			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, car.SWC_Buttons.VoiceBtn) },
+			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, car.SWC_Buttons.VoiceBtn) }),
 	)
 })
 
 var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func() {
 	It("steps the track both ways within budget", suite.Covers("music.next", "music.prev"), func(ctx SpecContext) {
 		kit.SampledTogether(ctx, []string{"music.next", "music.prev"}, func(ctx context.Context) []harness.Reaction {
-			next := kit.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, trackStep(+1), kit.Patience("music.next"))
-			prev := kit.Press(ctx, "SWC_Buttons.PrevBtn").Until(ctx, trackStep(-1), kit.Patience("music.prev"))
+			next := kit.Press(ctx, car.SWC_Buttons.NextBtn).Until(ctx, trackStep(+1), kit.Patience("music.next"))
+			prev := kit.Press(ctx, car.SWC_Buttons.PrevBtn).Until(ctx, trackStep(-1), kit.Patience("music.prev"))
 			return []harness.Reaction{next, prev}
 		})
 	})
@@ -210,7 +212,7 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 	It("toggles playback within budget", suite.Covers("music.play_pause"), func(ctx SpecContext) {
 		kit.Sampled(ctx, "music.play_pause", func(ctx context.Context) harness.Reaction {
 			want := toggled("PlayState", "Playing", "Paused")
-			return kit.Press(ctx, "SWC_Buttons.PlayPauseBtn").Until(ctx, want, kit.Patience("music.play_pause"))
+			return kit.Press(ctx, car.SWC_Buttons.PlayPauseBtn).Until(ctx, want, kit.Patience("music.play_pause"))
 		})
 	})
 
@@ -224,16 +226,16 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 		walk := func(ctx context.Context) harness.Reaction {
 			v := kit.Current("IVI_MediaStatus").Physical("Volume")
 			if v == maxVolume && up || v == 0 && !up {
-				button := map[bool]string{true: "VolUpBtn", false: "VolDownBtn"}[up]
-				Expect(kit.Press(ctx, "SWC_Buttons."+button)).To(harness.NotReactWithin(kit.Quiet("music.volume"), harness.Emits("IVI_MediaStatus", harness.Where("a volume past its end", func(f harness.Frame) bool {
+				button := map[bool]ref.Signal{true: car.SWC_Buttons.VolUpBtn, false: car.SWC_Buttons.VolDownBtn}[up]
+				Expect(kit.Press(ctx, button)).To(harness.NotReactWithin(kit.Quiet("music.volume"), harness.Emits("IVI_MediaStatus", harness.Where("a volume past its end", func(f harness.Frame) bool {
 					return f.Physical("Volume") != v
-				}))), "music.volume: at %v, %s must leave the volume where it is (docs/design.md: within 0 to 40)", v, button)
+				}))), "music.volume: at %v, %s must leave the volume where it is (docs/design.md: within 0 to 40)", v, button.Name())
 				up = !up
 				ends++
 			}
-			button, step := "SWC_Buttons.VolUpBtn", +1
+			button, step := car.SWC_Buttons.VolUpBtn, +1
 			if !up {
-				button, step = "SWC_Buttons.VolDownBtn", -1
+				button, step = car.SWC_Buttons.VolDownBtn, -1
 			}
 			return kit.Press(ctx, button).Until(ctx, volumeStep(step), kit.Patience("music.volume"))
 		}
@@ -249,7 +251,7 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 	It("mutes and unmutes within budget", suite.Covers("music.mute"), func(ctx SpecContext) {
 		kit.Sampled(ctx, "music.mute", func(ctx context.Context) harness.Reaction {
 			want := muteToggled()
-			return kit.Press(ctx, "SWC_Buttons.MuteBtn").Until(ctx, want, kit.Patience("music.mute"))
+			return kit.Press(ctx, car.SWC_Buttons.MuteBtn).Until(ctx, want, kit.Patience("music.mute"))
 		})
 	})
 
@@ -257,7 +259,7 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 		steps := []string{kit.Current("IVI_MediaStatus").Choice("Source")}
 		kit.Sampled(ctx, "music.source", func(ctx context.Context) harness.Reaction {
 			want := nextSource()
-			r := kit.Press(ctx, "SWC_Buttons.SourceBtn").Until(ctx, want, kit.Patience("music.source"))
+			r := kit.Press(ctx, car.SWC_Buttons.SourceBtn).Until(ctx, want, kit.Patience("music.source"))
 			if r.Err == nil {
 				steps = append(steps, kit.Current("IVI_MediaStatus").Choice("Source"))
 			}

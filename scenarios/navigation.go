@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
 	"time"
 
 	ivi "github.com/cockpit-hil/hil/dbc/infotainmentcan"
@@ -23,19 +24,19 @@ func distance() float64 { return kit.Current("IVI_NavStatus").Physical("Distance
 
 var _ = later(Describe, "navigation", Label("navigation"), func() {
 	It("shows the reversing camera in R, and the map again on leaving R", suite.Covers("navigation.camera"), func(ctx SpecContext) {
-		Expect(kit.Change(ctx, "TCU_Gear.Gear=R")).To(kit.Within("navigation.camera", display(ivi.IVI_NavStatus_Display_Camera)))
-		Expect(kit.Change(ctx, "TCU_Gear.Gear=D")).To(kit.Within("navigation.camera", display(ivi.IVI_NavStatus_Display_Map)))
+		Expect(kit.Change(ctx, car.TCU_Gear.Gear.Is("R"))).To(kit.Within("navigation.camera", display(ivi.IVI_NavStatus_Display_Camera)))
+		Expect(kit.Change(ctx, car.TCU_Gear.Gear.Is("D"))).To(kit.Within("navigation.camera", display(ivi.IVI_NavStatus_Display_Map)))
 	})
 
 	It("keeps the map in every gear but R", suite.Covers("navigation.camera"), func(ctx SpecContext) {
 		for _, g := range []string{"D", "N", "P"} {
-			Expect(kit.Change(ctx, "TCU_Gear.Gear="+g)).To(harness.NotReactWithin(kit.Quiet("navigation.camera"), display(ivi.IVI_NavStatus_Display_Camera)), "gear %s", g)
+			Expect(kit.Change(ctx, car.TCU_Gear.Gear.Is(g))).To(harness.NotReactWithin(kit.Quiet("navigation.camera"), display(ivi.IVI_NavStatus_Display_Camera)), "gear %s", g)
 		}
 	})
 
 	It("turns the map to its night theme at night, and back by day", suite.Covers("navigation.theme"), func(ctx SpecContext) {
-		Expect(kit.Change(ctx, "BCM_PowerMode.NightMode=1")).To(kit.Within("navigation.theme", theme(ivi.IVI_NavStatus_Theme_Night)))
-		Expect(kit.Change(ctx, "BCM_PowerMode.NightMode=0")).To(kit.Within("navigation.theme", theme(ivi.IVI_NavStatus_Theme_Day)))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.NightMode.Is(1))).To(kit.Within("navigation.theme", theme(ivi.IVI_NavStatus_Theme_Night)))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.NightMode.Is(0))).To(kit.Within("navigation.theme", theme(ivi.IVI_NavStatus_Theme_Day)))
 	})
 
 	It("starts guidance, counts the distance down with the vehicle speed, and holds it at standstill", suite.Covers("navigation.guidance"), func(ctx SpecContext) {
@@ -43,7 +44,7 @@ var _ = later(Describe, "navigation", Label("navigation"), func() {
 			harness.Emits(&ivi.IVI_NavStatus{}, And(HaveField("GuidanceActive()", BeTrue()), HaveField("NextManeuver()", Equal(ivi.IVI_NavStatus_NextManeuver_Left))))))
 		Consistently(distance).WithTimeout(kit.Quiet("navigation.guidance")).Should(BeNumerically("==", 500), "navigation: at standstill the distance holds")
 		// 36 km/h is 10 m/s: the distance falls by about a metre each 100 ms.
-		Expect(kit.Set("BCM_PowerMode.ParkingBrake=Released", "ESP_VehicleSpeed.VehicleSpeed=36")).To(Succeed())
+		Expect(kit.Set(car.BCM_PowerMode.ParkingBrake.Is("Released"), car.ESP_VehicleSpeed.VehicleSpeed.Is(36))).To(Succeed())
 		start := distance()
 		time.Sleep(time.Second)
 		Expect(start-distance()).To(BeNumerically("~", 10, 3), "navigation: metres covered in one second at 36 km/h")
@@ -52,7 +53,7 @@ var _ = later(Describe, "navigation", Label("navigation"), func() {
 
 	It("holds the distance at 0 when it runs out before a maneuver other than Arrive", suite.Covers("navigation.guidance"), func(ctx SpecContext) {
 		// 72 km/h is 20 m/s: 8 m run out in 0.4 s.
-		Expect(kit.Set("BCM_PowerMode.ParkingBrake=Released", "ESP_VehicleSpeed.VehicleSpeed=72")).To(Succeed())
+		Expect(kit.Set(car.BCM_PowerMode.ParkingBrake.Is("Released"), car.ESP_VehicleSpeed.VehicleSpeed.Is(72))).To(Succeed())
 		Expect(kit.Control(ctx, "start_guidance", "maneuver=Right", "distance=8")).To(kit.Within("navigation.guidance", nav("GuidanceActive", 1)))
 		Eventually(func() float64 { kit.Healthy(); return distance() }).WithTimeout(runOut(8, 72)).Should(BeZero(), "navigation: the distance counts down to 0 at 72 km/h")
 		Consistently(func() float64 { return distance() }).WithTimeout(kit.Quiet("navigation.guidance")).Should(BeZero(), "navigation: the distance holds at 0")
@@ -60,7 +61,7 @@ var _ = later(Describe, "navigation", Label("navigation"), func() {
 	})
 
 	It("ends guidance when the distance to an Arrive maneuver runs out", suite.Covers("navigation.guidance"), func(ctx SpecContext) {
-		Expect(kit.Set("BCM_PowerMode.ParkingBrake=Released", "ESP_VehicleSpeed.VehicleSpeed=72")).To(Succeed())
+		Expect(kit.Set(car.BCM_PowerMode.ParkingBrake.Is("Released"), car.ESP_VehicleSpeed.VehicleSpeed.Is(72))).To(Succeed())
 		s := kit.Control(ctx, "start_guidance", "maneuver=Arrive", "distance=8")
 		Expect(s).To(kit.Within("navigation.guidance", nav("GuidanceActive", 1)))
 		Eventually(func() uint64 { kit.Healthy(); return kit.Current("IVI_NavStatus").Raw("GuidanceActive") }).WithTimeout(runOut(8, 72)).
@@ -87,7 +88,7 @@ var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Se
 			if !reverse {
 				gear, d, ducked = "P", ivi.IVI_NavStatus_Display_Map, 0
 			}
-			s := kit.Change(ctx, "TCU_Gear.Gear="+gear)
+			s := kit.Change(ctx, car.TCU_Gear.Gear.Is(gear))
 			// One stimulus, two reactions: wait for both at once.
 			done := make(chan harness.Reaction, 1)
 			go func() { done <- s.Until(ctx, media("Ducked", ducked), kit.Patience("music.duck")) }()
@@ -101,9 +102,9 @@ var _ = later(Describe, "navigation latency", Label("navigation", "latency"), Se
 		kit.Sampled(ctx, "navigation.theme", func(ctx context.Context) harness.Reaction {
 			night = !night
 			if night {
-				return kit.Change(ctx, "BCM_PowerMode.NightMode=1").Until(ctx, theme(ivi.IVI_NavStatus_Theme_Night), kit.Patience("navigation.theme"))
+				return kit.Change(ctx, car.BCM_PowerMode.NightMode.Is(1)).Until(ctx, theme(ivi.IVI_NavStatus_Theme_Night), kit.Patience("navigation.theme"))
 			}
-			return kit.Change(ctx, "BCM_PowerMode.NightMode=0").Until(ctx, theme(ivi.IVI_NavStatus_Theme_Day), kit.Patience("navigation.theme"))
+			return kit.Change(ctx, car.BCM_PowerMode.NightMode.Is(0)).Until(ctx, theme(ivi.IVI_NavStatus_Theme_Day), kit.Patience("navigation.theme"))
 		})
 	})
 

@@ -12,6 +12,8 @@ package scenarios
 
 import (
 	"context"
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
+	"github.com/cockpit-hil/hil/dbc/ref"
 
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/suite"
@@ -72,21 +74,21 @@ func Register() {
 // only acts where the state differs, so it is cheap between specs.
 func baseline(ctx context.Context) {
 	GinkgoHelper()
-	for _, m := range []string{"ESP_VehicleSpeed", "TCU_Gear", "SWC_Buttons", "BCM_PowerMode"} {
+	for _, m := range []ref.Message{car.ESP_VehicleSpeed.Message, car.TCU_Gear.Message, car.SWC_Buttons.Message, car.BCM_PowerMode.Message} {
 		Expect(kit.Resume(m)).To(Succeed())
 	}
-	Expect(kit.Set("BCM_PowerMode.PowerMode=ON", "BCM_PowerMode.ParkingBrake=Applied", "BCM_PowerMode.NightMode=0",
-		"TCU_Gear.Gear=P", "ESP_VehicleSpeed.VehicleSpeed=0", "ESP_VehicleSpeed.SpeedValid=Valid")).To(Succeed())
+	Expect(kit.Set(car.BCM_PowerMode.PowerMode.Is("ON"), car.BCM_PowerMode.ParkingBrake.Is("Applied"), car.BCM_PowerMode.NightMode.Is(0),
+		car.TCU_Gear.Gear.Is("P"), car.ESP_VehicleSpeed.VehicleSpeed.Is(0), car.ESP_VehicleSpeed.SpeedValid.Is("Valid"))).To(Succeed())
 	Eventually(func(g Gomega) {
 		kit.Healthy()
 		hb := kit.Current("IVI_Heartbeat")
 		g.Expect(hb.Choice("PowerState")).To(Equal("Running"))
 	}).WithContext(ctx).WithTimeout(kit.Patience("vehicle.ready")).Should(Succeed(), "the DUT runs")
 	if kit.Current("IVI_MessagingStatus").Choice("CallState") != "Idle" {
-		Expect(kit.Press(ctx, "SWC_Buttons.PhoneHangupBtn")).To(kit.Within("messaging.hangup", messaging("CallState", "Idle")))
+		Expect(kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn)).To(kit.Within("messaging.hangup", messaging("CallState", "Idle")))
 	}
 	if kit.Current("IVI_MessagingStatus").Choice("VoiceSession") != "Idle" {
-		Expect(kit.Press(ctx, "SWC_Buttons.VoiceBtn")).To(kit.Within("messaging.voice", messaging("VoiceSession", "Idle")))
+		Expect(kit.Press(ctx, car.SWC_Buttons.VoiceBtn)).To(kit.Within("messaging.voice", messaging("VoiceSession", "Idle")))
 	}
 	if kit.Current("IVI_NavStatus").Raw("GuidanceActive") == 1 {
 		Expect(kit.Control(ctx, "stop_guidance")).To(kit.Within("navigation.guidance", nav("GuidanceActive", 0)))

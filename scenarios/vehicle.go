@@ -3,6 +3,8 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"slices"
 	"sync"
 	"time"
@@ -31,8 +33,8 @@ func standby() harness.Expectation {
 
 var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 	It("shuts down on power OFF and boots on ON, within budget", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(kit.Within("vehicle.standby", standby()))
-		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=ON")).To(kit.Within("vehicle.ready", allReady()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within("vehicle.standby", standby()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ON"))).To(kit.Within("vehicle.ready", allReady()))
 	})
 
 	It("keeps its state on ACC, running or in standby, and boots on START as on ON", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
@@ -40,22 +42,22 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 			return harness.Emits("IVI_Heartbeat", harness.Where("PowerState other than "+not, func(f harness.Frame) bool { return f.Choice("PowerState") != not }))
 		}
 		// Watched for as long as the reaction ACC must not cause may take.
-		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(kit.Quiet("vehicle.standby"), state("Running")),
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ACC"))).To(harness.NotReactWithin(kit.Quiet("vehicle.standby"), state("Running")),
 			"vehicle.standby: ACC must not shut the unit down (docs/design.md, Vehicle)")
-		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(kit.Within("vehicle.standby", standby()))
-		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=ACC")).To(harness.NotReactWithin(kit.Quiet("vehicle.ready"), state("Standby")),
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within("vehicle.standby", standby()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ACC"))).To(harness.NotReactWithin(kit.Quiet("vehicle.ready"), state("Standby")),
 			"vehicle.ready: ACC must not boot the unit (docs/design.md, Vehicle)")
-		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=START")).To(kit.Within("vehicle.ready", allReady()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("START"))).To(kit.Within("vehicle.ready", allReady()))
 	})
 
 	It("ignores the steering wheel while in standby", suite.Covers("vehicle.standby"), func(ctx SpecContext) {
-		Expect(kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF")).To(kit.Within("vehicle.standby", standby()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within("vehicle.standby", standby()))
 		track := kit.Current("IVI_MediaStatus").Raw("TrackIndex")
-		Expect(kit.Press(ctx, "SWC_Buttons.NextBtn")).To(harness.NotReactWithin(kit.Quiet("music.next"), media("TrackIndex", float64(track+1))))
+		Expect(kit.Press(ctx, car.SWC_Buttons.NextBtn)).To(harness.NotReactWithin(kit.Quiet("music.next"), media("TrackIndex", float64(track+1))))
 	})
 
 	It("keeps its heartbeat and status messages to their cycle while running", func(ctx SpecContext) {
-		messages := []string{"IVI_Heartbeat", "IVI_MediaStatus", "IVI_MessagingStatus", "IVI_NavStatus"}
+		messages := []ref.Message{car.IVI_Heartbeat.Message, car.IVI_MediaStatus.Message, car.IVI_MessagingStatus.Message, car.IVI_NavStatus.Message}
 		measured := make([]harness.CycleTimes, len(messages))
 		errs := make([]error, len(messages))
 		var wg sync.WaitGroup
@@ -92,8 +94,8 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 		})
 
 		It("locks text input when the vehicle speed turns invalid", suite.Covers("messaging.text_lock"), func(ctx SpecContext) {
-			Expect(kit.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Invalid")).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
-			Expect(kit.Change(ctx, "ESP_VehicleSpeed.SpeedValid=Valid")).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 0)))
+			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.SpeedValid.Is("Invalid"))).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
+			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.SpeedValid.Is("Valid"))).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 0)))
 		})
 
 		// A press forged as a frame of the controller's sequence, once
@@ -192,8 +194,8 @@ func expectEvent(ctx context.Context, mark int, d time.Duration, service, event 
 var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
 	It("shuts down and boots within budget", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
 		kit.SampledTogether(ctx, []string{"vehicle.standby", "vehicle.ready"}, func(ctx context.Context) []harness.Reaction {
-			down := kit.Change(ctx, "BCM_PowerMode.PowerMode=OFF").Until(ctx, standby(), kit.Patience("vehicle.standby"))
-			ready := kit.Change(ctx, "BCM_PowerMode.PowerMode=ON").Until(ctx, allReady(), kit.Patience("vehicle.ready"))
+			down := kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF")).Until(ctx, standby(), kit.Patience("vehicle.standby"))
+			ready := kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ON")).Until(ctx, allReady(), kit.Patience("vehicle.ready"))
 			return []harness.Reaction{down, ready}
 		})
 	}, SpecTimeout(3*time.Minute))

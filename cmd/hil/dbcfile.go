@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/cockpit-hil/hil/can/canbus"
@@ -73,13 +74,17 @@ func (a *annotator) annotate(f *canbus.Frame) string {
 const dbcExamples = `  hil dbc check oem.dbc other.dbc          one verdict per file; exit status 1 if any fails
   hil dbc check -v oem.dbc                 also list what was repaired, line by line
   hil dbc generate oem.dbc -o oemcan/oem.dbc.go   Go codecs (einride's cantool, Go toolchain needed)
+                                           and typed references in oemref/oem.refs.go
   hil dbc normalise oem.dbc -o clean.dbc   a clean DBC that strict parsers read
 
 Verdicts: "ok", "ok with N repairs" (read the way cantools reads it; -v says
 what), or "file:line: reason" for a file that cannot be read. generate
 normalises the file first, so files einride's parser refuses still generate;
 where einride's codecs cannot carry the network (CAN FD, extended
-multiplexing, 64-bit floats) it says exactly why.
+multiplexing, 64-bit floats) it says exactly why. Beside the codecs it
+writes the typed message and signal references for the harness
+(bench.Press(ctx, oemref.SWC.NextBtn): a misspelling does not compile), in
+the package NETWORKref next to the codecs' directory, or --refs FILE.
 `
 
 func runDBC(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -133,6 +138,10 @@ func runDBC(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 func runDBCWrite(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("dbc "+verb, "FILE -o OUT", dbcExamples, stderr)
 	out := fs.String("o", "", "write to `FILE` (- for stdout with normalise)")
+	var refs *string
+	if verb == "generate" {
+		refs = fs.String("refs", "", "write the typed references to `FILE` (default: NETWORKref/NETWORK.refs.go beside the codecs' directory)")
+	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -148,7 +157,15 @@ func runDBCWrite(ctx context.Context, verb string, args []string, stdout, stderr
 		if err := codegen.Generate(ctx, db, *out); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "wrote %s\n", *out)
+		network := codegen.Network(db.File)
+		refsFile := *refs
+		if refsFile == "" {
+			refsFile = filepath.Join(filepath.Dir(filepath.Dir(*out)), network+"ref", network+".refs.go")
+		}
+		if err := codegen.Refs(db, network+"ref", refsFile); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s and %s\n", *out, refsFile)
 		return nil
 	}
 	if *out == "-" {

@@ -78,16 +78,7 @@ func Generate(ctx context.Context, db *candb.Database, outFile string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	base := strings.TrimSuffix(filepath.Base(db.File), filepath.Ext(db.File))
-	name := strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, base)
-	if name == "" || unicode.IsDigit(rune(name[0])) {
-		name = "network" + name
-	}
+	name := Network(db.File)
 	in := filepath.Join(tmp, "in")
 	if err := os.MkdirAll(in, 0o755); err != nil {
 		return err
@@ -105,6 +96,24 @@ func Generate(ctx context.Context, db *candb.Database, outFile string) error {
 		return fmt.Errorf("generate %s: %w", db.File, err)
 	}
 	return writeGenerated(code, filepath.ToSlash(db.File), outFile)
+}
+
+// Network is the name Generate gives a DBC file's network: its base name
+// in lower case, letters and digits only ("Audi A4.dbc" → "audia4"). The
+// codecs' package is the name and "can", the references' the name and
+// "ref".
+func Network(dbcFile string) string {
+	base := strings.TrimSuffix(filepath.Base(dbcFile), filepath.Ext(dbcFile))
+	name := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, base)
+	if name == "" || unicode.IsDigit(rune(name[0])) {
+		name = "network" + name
+	}
+	return name
 }
 
 // Run runs cantool generate on one DBC file as it is (the project's own

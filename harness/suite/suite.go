@@ -20,6 +20,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/profile"
@@ -161,7 +162,7 @@ func (s *Suite) Healthy() {
 
 // Current is the DUT's most recent frame of a message; the spec fails
 // when there is none yet.
-func (s *Suite) Current(message string) harness.Frame {
+func (s *Suite) Current(message ref.Message) harness.Frame {
 	GinkgoHelper()
 	f, ok := s.Latest(message)
 	Expect(ok).To(BeTrue(), "no %s frame from the DUT yet", message)
