@@ -48,8 +48,9 @@ var drivers struct {
 	byKind map[string]DUTDriver
 }
 
-// RegisterDUT makes a DUT kind available to profiles (dut.kind). It panics
-// when the kind is registered twice, as database/sql.Register does.
+// RegisterDUT makes a DUT kind available to profiles (dut.kind), which
+// then load with it. It panics when the kind is registered twice, as
+// database/sql.Register does.
 func RegisterDUT(kind string, d DUTDriver) {
 	drivers.Lock()
 	defer drivers.Unlock()
@@ -60,6 +61,7 @@ func RegisterDUT(kind string, d DUTDriver) {
 		panic("harness: RegisterDUT called twice for kind " + kind)
 	}
 	drivers.byKind[kind] = d
+	profile.RegisterKind(kind)
 }
 
 func driverFor(kind string) (DUTDriver, error) {

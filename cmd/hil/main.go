@@ -29,6 +29,7 @@ var commands = []command{
 	{"link", "show or set a CAN interface: bitrate, modes, state, counters", runLink},
 	{"decode", "append decoded signals to candump output, as cantools decode does", runDecode},
 	{"dbc", "check, normalise or generate Go codecs from DBC files", runDBC},
+	{"init", "write a Go module with a suite for your head unit and DBC", runInit},
 	{"sim", "run the reference head unit on a bus", runSim},
 	{"restbus", "play the rest of the car from a DBC, driven from stdin", runRestbus},
 	{"run", "run the scenario suites against a bench profile, with a latency table", runRun},

@@ -8,11 +8,14 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockpit-hil/hil/internal/suggest"
@@ -49,6 +52,27 @@ const (
 	Process   = "process"   // a program the bench starts and stops (hil sim, a head unit build for Linux)
 	Bench     = "bench"     // a real head unit, already running
 )
+
+// kinds are the dut.kind values a profile may name: the built-in ones and
+// those a DUT driver registers (harness.RegisterDUT calls RegisterKind).
+var kinds = struct {
+	sync.Mutex
+	names map[string]bool
+}{names: map[string]bool{Simulator: true, Process: true, Bench: true}}
+
+// RegisterKind makes a DUT kind valid in profiles. harness.RegisterDUT
+// calls it: a driver author registers the driver, nothing more.
+func RegisterKind(kind string) {
+	kinds.Lock()
+	defer kinds.Unlock()
+	kinds.names[kind] = true
+}
+
+func knownKind(kind string) (bool, []string) {
+	kinds.Lock()
+	defer kinds.Unlock()
+	return kinds.names[kind], slices.Sorted(maps.Keys(kinds.names))
+}
 
 // DUT is the device under test and how the bench reaches it.
 type DUT struct {
@@ -255,7 +279,9 @@ func (p *Profile) check(file string, root *yaml.Node) error {
 			return bad("dut.argv", "a bench DUT is already running; the bench starts nothing")
 		}
 	default:
-		return bad("dut.kind", "%q is not simulator, process or bench", p.DUT.Kind)
+		if ok, names := knownKind(p.DUT.Kind); !ok {
+			return bad("dut.kind", "%q is not a DUT kind (%s; a driver registers more: harness.RegisterDUT)", p.DUT.Kind, strings.Join(names, ", "))
+		}
 	}
 	if err := checkReady(p.DUT.Ready); err != nil {
 		return bad("dut.ready", "%v", err)

@@ -47,7 +47,7 @@ func TestMistakesNameLineAndKey(t *testing.T) {
 	for _, tc := range []struct{ from, to, want string }{
 		{"  interface: vcan0", "  interfce: vcan0", `p.yaml:2: unknown key "interfce" in bus; did you mean interface?`},
 		{"dut:", "dutt: {}\ndut:", `p.yaml:4: unknown key "dutt" in the profile; did you mean dut?`},
-		{"  kind: simulator", "  kind: emulator", `p.yaml:6: dut.kind: "emulator" is not simulator, process or bench`},
+		{"  kind: simulator", "  kind: emulator", `p.yaml:6: dut.kind: "emulator" is not a DUT kind (bench, process, simulator; a driver registers more: harness.RegisterDUT)`},
 		{"  kind: simulator", "  kind: process", `p.yaml:5: dut.argv: a process DUT needs the command`},
 		{"  interface: vcan0", "  interface: vcan0\n  bitrate: 500000", `p.yaml:3: bus.bitrate: vcan0 has no bitrate`},
 		{"budgets/b.yaml", "budgets/none.yaml", `p.yaml:7: budgets: stat`},
