@@ -121,13 +121,18 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 		return nil, err
 	}
 	o.Process = max(o.Process, 1)
-	if b.Interface, err = Isolate(p.Bus.Interface, o.Process); err != nil {
+	addr, err := candial.Parse(p.Bus.Interface)
+	if err != nil {
+		return nil, fmt.Errorf("open bench: bus.interface: %w", err)
+	}
+	if addr, err = addr.Isolate(o.Process); err != nil {
 		return nil, err
 	}
+	b.Interface = addr.String()
 	if b.runDir, err = os.MkdirTemp("", "hil-bench-"); err != nil {
 		return nil, fmt.Errorf("open bench: %w", err)
 	}
-	if err := applyBus(ctx, p.Bus, b.Interface); err != nil {
+	if err := applyBus(ctx, p.Bus, addr); err != nil {
 		return nil, err
 	}
 	if b.Interface == "virtual" {
@@ -200,31 +205,6 @@ func (b *Bench) dial(opts ...canbus.Option) (canbus.Bus, error) {
 		return b.virtual.Open(opts...), nil
 	}
 	return candial.Open(b.Interface, opts...)
-}
-
-// Isolate gives Ginkgo process n (1-based) its own interface, so parallel
-// processes share nothing: vcanK becomes vcan(K+n-1), udp:GROUP:PORT moves
-// its port by n-1, and every virtual bus is private anyway.
-func Isolate(iface string, n int) (string, error) {
-	if n <= 1 {
-		return iface, nil
-	}
-	if k, ok := strings.CutPrefix(iface, "vcan"); ok {
-		if i, err := strconv.Atoi(k); err == nil {
-			return fmt.Sprintf("vcan%d", i+n-1), nil
-		}
-	}
-	if rest, ok := strings.CutPrefix(iface, "udp:"); ok {
-		if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-			if port, err := strconv.Atoi(rest[i+1:]); err == nil {
-				return fmt.Sprintf("udp:%s:%d", rest[:i], port+n-1), nil
-			}
-		}
-	}
-	if iface == "virtual" || strings.HasPrefix(iface, "virtual:") {
-		return iface, nil
-	}
-	return "", fmt.Errorf("parallel process %d: cannot give it its own interface next to %s (use vcanN, udp:GROUP:PORT or virtual)", n, iface)
 }
 
 // expand fills the placeholders a profile may use in argv and addresses:

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"github.com/cockpit-hil/hil/can/candial"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,11 @@ func TestApplyBusRefusesSettingsABusCannotTake(t *testing.T) {
 		{profile.Bus{FD: true}, "udp:239.1.2.3:20000", "has no controller"},
 		{profile.Bus{Bitrate: 500000}, "nosuchcan9", "bus nosuchcan9: read the adapter's settings"},
 	} {
-		err := applyBus(t.Context(), c.bus, c.iface)
+		addr, err := candial.Parse(c.iface)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = applyBus(t.Context(), c.bus, addr)
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%+v on %s: %v, want %q", c.bus, c.iface, err, c.want)
 		}

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
+	"github.com/cockpit-hil/hil/can/candial"
 	"github.com/cockpit-hil/hil/can/canlink"
 	"github.com/cockpit-hil/hil/harness/profile"
 )
@@ -17,12 +17,13 @@ import (
 // needs no privileges; a profile that sets none leaves the adapter as it
 // is. A virtual, UDP or vcan bus has no controller to set: a profile that
 // asks for bit timing there is an error, not a silent no-op.
-func applyBus(ctx context.Context, bus profile.Bus, iface string) error {
+func applyBus(ctx context.Context, bus profile.Bus, addr candial.Address) error {
+	iface := addr.String()
 	if bus.Bitrate == 0 && bus.DataBitrate == 0 && !bus.FD {
 		return nil
 	}
 	settings := fmt.Sprintf("bitrate %d, data_bitrate %d, fd %v", bus.Bitrate, bus.DataBitrate, bus.FD)
-	if iface == "virtual" || strings.HasPrefix(iface, "udp:") {
+	if !addr.HasController() {
 		return fmt.Errorf("bus %s: has no controller for the profile's bus settings (%s); leave them out for a virtual or UDP bus", iface, settings)
 	}
 	cur, err := canlink.Get(ctx, iface)

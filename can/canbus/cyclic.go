@@ -23,6 +23,29 @@ type Cyclic interface {
 	Stop() error
 }
 
+// CyclicSender is a transport that keeps periods itself (SocketCAN's
+// kernel BCM); a Bus implements it optionally, and StartCyclic falls back
+// to a user-space ticker on one that does not.
+type CyclicSender interface {
+	StartCyclic(ctx context.Context, period time.Duration, frames ...Frame) (Cyclic, error)
+}
+
+// StartCyclic starts a cyclic transmission on bus: by the transport's own
+// scheduler where it has one (CyclicSender), by StartTicker otherwise.
+func StartCyclic(ctx context.Context, bus Bus, period time.Duration, frames ...Frame) (Cyclic, error) {
+	if cs, ok := bus.(CyclicSender); ok {
+		return cs.StartCyclic(ctx, period, frames...)
+	}
+	return StartTicker(ctx, bus, period, frames...)
+}
+
+// KernelCyclic reports whether StartCyclic on bus is kept by the
+// transport rather than a goroutine.
+func KernelCyclic(bus Bus) bool {
+	_, ok := bus.(CyclicSender)
+	return ok
+}
+
 // CheckSequence validates a cyclic sequence.
 func CheckSequence(period time.Duration, frames []Frame) error {
 	if period <= 0 {

@@ -2,6 +2,7 @@ package candial
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,17 +33,13 @@ func TestVirtualNamesMeetInOneProcess(t *testing.T) {
 	}
 }
 
-func TestSchedulerPicksTheTransportsSender(t *testing.T) {
+func TestStartCyclicPicksTheTransportsSender(t *testing.T) {
 	bus, _ := Open("virtual:sched")
 	defer bus.Close()
-	s, err := NewScheduler(bus)
-	if err != nil {
-		t.Fatal(err)
+	if canbus.KernelCyclic(bus) {
+		t.Error("a virtual bus claims a kernel scheduler")
 	}
-	if s.Kernel() {
-		t.Error("virtual bus got a kernel scheduler")
-	}
-	c, err := s.Start(context.Background(), time.Millisecond, canbus.MustParseFrame("100#"))
+	c, err := canbus.StartCyclic(context.Background(), bus, time.Millisecond, canbus.MustParseFrame("100#"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +47,67 @@ func TestSchedulerPicksTheTransportsSender(t *testing.T) {
 		t.Errorf("cyclic is %T, want the user-space ticker", c)
 	}
 	c.Stop()
+	var raw canbus.Bus = (*canraw.Conn)(nil)
+	if !canbus.KernelCyclic(raw) {
+		t.Error("a SocketCAN connection does not offer the kernel's scheduler")
+	}
+}
+
+func TestParseReadsEveryBusName(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		want       Address
+		controller bool
+		err        string
+	}{
+		{"vcan0", Address{Transport: SocketCAN, Name: "vcan0"}, true, ""},
+		{"can0", Address{Transport: SocketCAN, Name: "can0"}, true, ""},
+		{"virtual", Address{Transport: Virtual, Name: "virtual"}, false, ""},
+		{"virtual:bench", Address{Transport: Virtual, Name: "virtual:bench"}, false, ""},
+		{"udp:239.0.0.1:20000", Address{Transport: UDP, Group: "239.0.0.1", Port: 20000}, false, ""},
+		{"", Address{}, false, "no bus named"},
+		{"udp:239.0.0.1", Address{}, false, "want udp:GROUP:PORT"},
+		{"udp:239.0.0.1:x", Address{}, false, "port \"x\" is not 1 to 65535"},
+		{"udp:20000", Address{}, false, "want udp:GROUP:PORT"},
+		{"virtual-bench:x", Address{}, false, "not a SocketCAN interface name"},
+		{"averyveryverylongname", Address{}, false, "at most 15 characters"},
+	} {
+		got, err := Parse(tc.name)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Parse(%q) = %+v, %v; want an error saying %q", tc.name, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want || got.String() != tc.name || got.HasController() != tc.controller {
+			t.Errorf("Parse(%q) = %+v (%q, controller %v), %v; want %+v", tc.name, got, got.String(), got.HasController(), err, tc.want)
+		}
+	}
+}
+
+func TestIsolateGivesEachProcessItsOwnBus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    int
+		want string
+	}{
+		{"vcan0", 1, "vcan0"},
+		{"vcan0", 4, "vcan3"},
+		{"vcan2", 2, "vcan3"},
+		{"udp:239.0.0.1:20000", 3, "udp:239.0.0.1:20002"},
+		{"virtual", 4, "virtual"},
+		{"can0", 1, "can0"},
+	} {
+		a, _ := Parse(tc.name)
+		got, err := a.Isolate(tc.n)
+		if err != nil || got.String() != tc.want {
+			t.Errorf("Isolate(%q, %d) = %q, %v; want %q", tc.name, tc.n, got, err, tc.want)
+		}
+	}
+	a, _ := Parse("can0")
+	if _, err := a.Isolate(2); err == nil {
+		t.Error("Isolate(can0, 2): want an error, a real adapter cannot be shared out")
+	}
 }
 
 func TestOpenErrors(t *testing.T) {

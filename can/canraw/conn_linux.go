@@ -91,6 +91,9 @@ type Conn struct {
 	writeFn func(uintptr) bool
 	txErr   error
 
+	bcmMu sync.Mutex
+	bcm   *BCM // opened on the first StartCyclic, closed with the connection
+
 	in, out, errs atomic.Uint64
 	dropped       atomic.Uint32 // the kernel's SO_RXQ_OVFL counter
 	closed        atomic.Bool
@@ -451,8 +454,42 @@ func (c *Conn) kernelDrops() (uint64, bool) {
 // Close closes the socket; a blocked Receive returns canbus.ErrClosed.
 func (c *Conn) Close() error {
 	c.closed.Store(true)
-	if err := c.file.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
-		return fmt.Errorf("close %s: %w", c.iface, err)
+	var errs []error
+	c.bcmMu.Lock()
+	if c.bcm != nil {
+		errs = append(errs, c.bcm.Close())
+		c.bcm = nil
 	}
-	return nil
+	c.bcmMu.Unlock()
+	if err := c.file.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+		errs = append(errs, fmt.Errorf("close %s: %w", c.iface, err))
+	}
+	return errors.Join(errs...)
+}
+
+// StartCyclic sends a cyclic sequence from the kernel's broadcast manager
+// on the connection's interface (canbus.CyclicSender): the period is the
+// kernel's, steady whatever the Go scheduler does. A connection bound to
+// every interface ("any") sends on none.
+func (c *Conn) StartCyclic(ctx context.Context, period time.Duration, frames ...canbus.Frame) (canbus.Cyclic, error) {
+	if c.iface == "any" {
+		return nil, fmt.Errorf("start cyclic: a socket bound to every interface (any) sends on none: open one interface")
+	}
+	c.bcmMu.Lock()
+	defer c.bcmMu.Unlock()
+	if c.closed.Load() {
+		return nil, fmt.Errorf("start cyclic on %s: %w", c.iface, os.ErrClosed)
+	}
+	if c.bcm == nil {
+		bcm, err := OpenBCM(c.iface)
+		if err != nil {
+			return nil, err
+		}
+		c.bcm = bcm
+	}
+	cyc, err := c.bcm.Start(ctx, period, frames...)
+	if err != nil {
+		return nil, err
+	}
+	return cyc, nil
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
-	"github.com/cockpit-hil/hil/can/candial"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/dbc/e2e"
 )
@@ -26,10 +25,9 @@ const DefaultPressCycles = 3
 
 // Sim is a running rest-bus simulation.
 type Sim struct {
-	db    *candb.Database
-	bus   canbus.Bus
-	sched *candial.Scheduler
-	dut   string
+	db  *candb.Database
+	bus canbus.Bus
+	dut string
 
 	mu      sync.Mutex
 	played  map[string]*message
@@ -50,11 +48,7 @@ type message struct {
 // Start plays every cyclic message not sent by dut, starting from each
 // signal's initial value and then the given MESSAGE.SIGNAL=VALUE assignments.
 func Start(ctx context.Context, bus canbus.Bus, db *candb.Database, dut string, initial ...string) (*Sim, error) {
-	sched, err := candial.NewScheduler(bus)
-	if err != nil {
-		return nil, fmt.Errorf("start rest-bus: %w", err)
-	}
-	s := &Sim{db: db, bus: bus, sched: sched, dut: dut, played: map[string]*message{}}
+	s := &Sim{db: db, bus: bus, dut: dut, played: map[string]*message{}}
 	for _, m := range db.Messages {
 		if slices.Contains(m.Senders, dut) || m.CycleTime <= 0 || m.Length > canbus.MaxFDLen {
 			continue
@@ -67,15 +61,14 @@ func Start(ctx context.Context, bus canbus.Bus, db *candb.Database, dut string, 
 		s.played[m.Name] = &message{m: m, data: m.Initial(), layout: l}
 	}
 	if len(s.played) == 0 {
-		sched.Close()
 		return nil, fmt.Errorf("start rest-bus: %s has no cyclic message that %s does not send", db.File, dut)
 	}
 	if err := s.assign(initial); err != nil {
-		sched.Close()
 		return nil, err
 	}
 	for _, p := range s.played {
-		p.cyc, err = sched.Start(ctx, p.m.CycleTime, p.frames()...)
+		var err error
+		p.cyc, err = canbus.StartCyclic(ctx, bus, p.m.CycleTime, p.frames()...)
 		if err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("start rest-bus %s: %w", p.m.Name, err)
@@ -96,8 +89,9 @@ func (s *Sim) Messages() []string {
 	return names
 }
 
-// Kernel reports whether the kernel keeps the periods (BCM).
-func (s *Sim) Kernel() bool { return s.sched.Kernel() }
+// Kernel reports whether the transport keeps the periods (SocketCAN's
+// BCM) rather than a goroutine.
+func (s *Sim) Kernel() bool { return canbus.KernelCyclic(s.bus) }
 
 func (p *message) frames() []canbus.Frame { return p.framesFrom(p.first) }
 
@@ -281,7 +275,7 @@ func (s *Sim) ResumeAfter(ctx context.Context, message string, last []byte) erro
 		p.first = uint8(p.layout.Counter(last)+1) % e2e.CounterModulo
 	}
 	var err error
-	p.cyc, err = s.sched.Start(ctx, p.m.CycleTime, p.frames()...)
+	p.cyc, err = canbus.StartCyclic(ctx, s.bus, p.m.CycleTime, p.frames()...)
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", message, err)
 	}
@@ -302,6 +296,5 @@ func (s *Sim) Stop() error {
 			errs = append(errs, p.cyc.Stop())
 		}
 	}
-	errs = append(errs, s.sched.Close())
 	return errors.Join(errs...)
 }
