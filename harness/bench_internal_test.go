@@ -1,12 +1,12 @@
 package harness
 
 import (
-	"github.com/cockpit-hil/hil/can/candial"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cockpit-hil/hil/can/candial"
 	"github.com/cockpit-hil/hil/harness/profile"
 )
 

@@ -4,12 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/types"
-
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 )
 
 // The frame matchers are called on every frame a waiter sees; they must

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/cockpit-hil/hil/harness/latency"
-	"github.com/cockpit-hil/hil/harness/suite"
 	"os"
 	"os/exec"
 	"time"
 
 	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/suite"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )

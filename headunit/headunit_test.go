@@ -17,6 +17,7 @@ import (
 	ic "github.com/cockpit-hil/hil/dbc/infotainmentcan"
 	"github.com/cockpit-hil/hil/harness/restbus"
 	"github.com/cockpit-hil/hil/headunit"
+	"github.com/cockpit-hil/hil/headunit/reaction"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"go.einride.tech/can"
@@ -54,7 +55,7 @@ func behaviours(mk rigMaker) {
 				}
 				return hb.PowerState() == ic.IVI_Heartbeat_PowerState_Running && len(order) == 3
 			})
-			Expect(time.Since(start)).To(BeNumerically("<", headunit.Budgets[headunit.KeyReady]))
+			Expect(time.Since(start)).To(BeNumerically("<", headunit.Budgets[reaction.Ready]))
 			Expect(order).To(Equal([]string{"messaging", "music", "navigation"}), "one by one")
 		})
 
@@ -68,7 +69,7 @@ func behaviours(mk rigMaker) {
 				hb.UnmarshalFrame(f)
 				return hb.PowerState() == ic.IVI_Heartbeat_PowerState_Standby && !bool(hb.MessagingReady()) && !bool(hb.MusicReady()) && !bool(hb.NavigationReady())
 			})
-			Expect(time.Since(off)).To(BeNumerically("<", headunit.Budgets[headunit.KeyStandby]))
+			Expect(time.Since(off)).To(BeNumerically("<", headunit.Budgets[reaction.Standby]))
 		})
 
 		It("sends its heartbeat every 100 ms with an advancing counter", func(ctx SpecContext) {
@@ -133,14 +134,14 @@ func behaviours(mk rigMaker) {
 			r.await(ctx, 0x3A0, time.Second, "track 1", func(f can.Frame) bool { return media(f).TrackIndex() == 1 })
 			lat := r.reaction(ctx, "SWC_Buttons.PrevBtn", func(b ic.SWC_Buttons) bool { return bool(b.PrevBtn()) }, 0x3A0, time.Second, "track 0",
 				func(f can.Frame) bool { return media(f).TrackIndex() == 0 })
-			Expect(lat).To(BeNumerically("<", headunit.Budgets[headunit.KeyPrev]))
+			Expect(lat).To(BeNumerically("<", headunit.Budgets[reaction.Prev]))
 		})
 
 		It("ducks during a call and restores after the hang-up", func(ctx SpecContext) {
 			r := mk(ctx, fast(), nil)
 			r.running(ctx)
 			Expect(r.control(headunit.Command{Cmd: "incoming_call"})).To(Succeed())
-			r.await(ctx, 0x3A0, headunit.Budgets[headunit.KeyDuck]+100*time.Millisecond, "ducked while ringing", func(f can.Frame) bool { return bool(media(f).Ducked()) })
+			r.await(ctx, 0x3A0, headunit.Budgets[reaction.Duck]+100*time.Millisecond, "ducked while ringing", func(f can.Frame) bool { return bool(media(f).Ducked()) })
 			Expect(r.press(ctx, "SWC_Buttons.PhoneHangupBtn", 0)).To(Succeed())
 			r.await(ctx, 0x3A0, time.Second, "restored", func(f can.Frame) bool { return !bool(media(f).Ducked()) })
 		})
@@ -184,7 +185,7 @@ func behaviours(mk rigMaker) {
 			r := mk(ctx, fast(), nil)
 			r.running(ctx)
 			Expect(r.set("TCU_Gear.Gear=R")).To(Succeed())
-			r.await(ctx, 0x3A0, headunit.Budgets[headunit.KeyDuck]+100*time.Millisecond, "ducked", func(f can.Frame) bool { return bool(media(f).Ducked()) })
+			r.await(ctx, 0x3A0, headunit.Budgets[reaction.Duck]+100*time.Millisecond, "ducked", func(f can.Frame) bool { return bool(media(f).Ducked()) })
 			Expect(r.set("TCU_Gear.Gear=D")).To(Succeed())
 			r.await(ctx, 0x3A0, time.Second, "restored", func(f can.Frame) bool { return !bool(media(f).Ducked()) })
 		})
@@ -198,7 +199,7 @@ func behaviours(mk rigMaker) {
 				func(f can.Frame) bool {
 					return messaging(f).VoiceSession() == ic.IVI_MessagingStatus_VoiceSession_Listening
 				})
-			Expect(lat).To(BeNumerically("<", headunit.Budgets[headunit.KeyVoice]))
+			Expect(lat).To(BeNumerically("<", headunit.Budgets[reaction.Voice]))
 			r.await(ctx, 0x3A0, time.Second, "ducked", func(f can.Frame) bool { return bool(media(f).Ducked()) })
 		})
 
@@ -211,17 +212,17 @@ func behaviours(mk rigMaker) {
 			})
 			lat := r.reaction(ctx, "SWC_Buttons.PhoneAnswerBtn", func(b ic.SWC_Buttons) bool { return bool(b.PhoneAnswerBtn()) }, 0x3A4, time.Second, "active",
 				func(f can.Frame) bool { return messaging(f).CallState() == ic.IVI_MessagingStatus_CallState_Active })
-			Expect(lat).To(BeNumerically("<", headunit.Budgets[headunit.KeyAnswer]))
+			Expect(lat).To(BeNumerically("<", headunit.Budgets[reaction.Answer]))
 			lat = r.reaction(ctx, "SWC_Buttons.PhoneHangupBtn", func(b ic.SWC_Buttons) bool { return bool(b.PhoneHangupBtn()) }, 0x3A4, time.Second, "idle",
 				func(f can.Frame) bool { return messaging(f).CallState() == ic.IVI_MessagingStatus_CallState_Idle })
-			Expect(lat).To(BeNumerically("<", headunit.Budgets[headunit.KeyHangup]))
+			Expect(lat).To(BeNumerically("<", headunit.Budgets[reaction.Hangup]))
 		})
 
 		It("counts an incoming message", func(ctx SpecContext) {
 			r := mk(ctx, fast(), nil)
 			r.running(ctx)
 			Expect(r.control(headunit.Command{Cmd: "incoming_message", From: "Alice"})).To(Succeed())
-			r.await(ctx, 0x3A4, headunit.Budgets[headunit.KeyUnread], "one unread", func(f can.Frame) bool { return messaging(f).UnreadCount() == 1 })
+			r.await(ctx, 0x3A4, headunit.Budgets[reaction.Unread], "one unread", func(f can.Frame) bool { return messaging(f).UnreadCount() == 1 })
 			// Over the event stream the event may follow the frame.
 			Eventually(func() []headunit.Event { return r.eventsOf("messaging", "message_received") }).Should(HaveLen(1))
 			Expect(r.eventsOf("messaging", "message_received")[0].Fields).To(HaveKeyWithValue("from", "Alice"))
@@ -232,7 +233,7 @@ func behaviours(mk rigMaker) {
 			r.running(ctx)
 			r.await(ctx, 0x3A4, time.Second, "unlocked at standstill", func(f can.Frame) bool { return !bool(messaging(f).TextInputLocked()) })
 			Expect(r.set("ESP_VehicleSpeed.VehicleSpeed=30", "BCM_PowerMode.ParkingBrake=Released")).To(Succeed())
-			r.await(ctx, 0x3A4, headunit.Budgets[headunit.KeyTextLock]+100*time.Millisecond, "locked", func(f can.Frame) bool { return bool(messaging(f).TextInputLocked()) })
+			r.await(ctx, 0x3A4, headunit.Budgets[reaction.TextLock]+100*time.Millisecond, "locked", func(f can.Frame) bool { return bool(messaging(f).TextInputLocked()) })
 			Eventually(func() bool {
 				for _, e := range r.eventsOf("messaging", "text_lock") {
 					if e.Fields["locked"] == true {
@@ -273,7 +274,7 @@ func behaviours(mk rigMaker) {
 			r := mk(ctx, fast(), nil)
 			r.running(ctx)
 			Expect(r.set("TCU_Gear.Gear=R")).To(Succeed())
-			r.await(ctx, 0x3A8, headunit.Budgets[headunit.KeyCamera]+100*time.Millisecond, "camera", func(f can.Frame) bool {
+			r.await(ctx, 0x3A8, headunit.Budgets[reaction.Camera]+100*time.Millisecond, "camera", func(f can.Frame) bool {
 				return nav(f).Display() == ic.IVI_NavStatus_Display_Camera
 			})
 			Expect(r.set("TCU_Gear.Gear=N")).To(Succeed())
@@ -284,7 +285,7 @@ func behaviours(mk rigMaker) {
 			r := mk(ctx, fast(), nil)
 			r.running(ctx)
 			Expect(r.set("BCM_PowerMode.NightMode=1")).To(Succeed())
-			r.await(ctx, 0x3A8, headunit.Budgets[headunit.KeyTheme]+200*time.Millisecond, "night", func(f can.Frame) bool {
+			r.await(ctx, 0x3A8, headunit.Budgets[reaction.Theme]+200*time.Millisecond, "night", func(f can.Frame) bool {
 				return nav(f).Theme() == ic.IVI_NavStatus_Theme_Night
 			})
 		})

@@ -7,6 +7,7 @@ import (
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/e2e"
 	ic "github.com/cockpit-hil/hil/dbc/infotainmentcan"
+	"github.com/cockpit-hil/hil/headunit/reaction"
 )
 
 const (
@@ -140,7 +141,7 @@ func (u *Unit) powerChanged(now time.Time, m *ic.BCM_PowerMode) {
 func (u *Unit) boot(now time.Time) {
 	u.hb.SetPowerState(ic.IVI_Heartbeat_PowerState_Booting)
 	u.emit(now, "vehicle", "power_state", "state", "Booting")
-	total := u.set.latency(KeyReady).Sample(u.rnd)
+	total := u.set.latency(reaction.Ready).Sample(u.rnd)
 	steps := []struct {
 		service string
 		set     func()
@@ -173,7 +174,7 @@ func (u *Unit) boot(now time.Time) {
 func (u *Unit) shutdown(now time.Time) {
 	u.hb.SetPowerState(ic.IVI_Heartbeat_PowerState_ShuttingDown)
 	u.emit(now, "vehicle", "power_state", "state", "ShuttingDown")
-	u.react(now, KeyStandby, func(t time.Time) {
+	u.react(now, reaction.Standby, func(t time.Time) {
 		if u.running {
 			return
 		}
@@ -187,7 +188,7 @@ func (u *Unit) shutdown(now time.Time) {
 // at schedules fn at a fixed time (boot steps share one sampled latency).
 func (u *Unit) at(t time.Time, fn func(time.Time)) {
 	u.seq++
-	u.pend.push(reaction{due: t, seq: u.seq, apply: fn})
+	u.pend.push(scheduled{due: t, seq: u.seq, apply: fn})
 }
 
 // Buttons are edges: a press is the bit going from 0 to 1, however many
@@ -199,8 +200,8 @@ func (u *Unit) buttonsChanged(now time.Time, b *ic.SWC_Buttons) {
 		bit func(*ic.SWC_Buttons) bool
 		on  func(time.Time)
 	}{
-		{func(b *ic.SWC_Buttons) bool { return bool(b.NextBtn()) }, func(t time.Time) { u.track(t, KeyNext, +1) }},
-		{func(b *ic.SWC_Buttons) bool { return bool(b.PrevBtn()) }, func(t time.Time) { u.track(t, KeyPrev, -1) }},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.NextBtn()) }, func(t time.Time) { u.track(t, reaction.Next, +1) }},
+		{func(b *ic.SWC_Buttons) bool { return bool(b.PrevBtn()) }, func(t time.Time) { u.track(t, reaction.Prev, -1) }},
 		{func(b *ic.SWC_Buttons) bool { return bool(b.PlayPauseBtn()) }, u.playPause},
 		{func(b *ic.SWC_Buttons) bool { return bool(b.MuteBtn()) }, u.mute},
 		{func(b *ic.SWC_Buttons) bool { return bool(b.SourceBtn()) }, u.nextSource},
@@ -248,7 +249,7 @@ func (u *Unit) track(now time.Time, key string, step int) {
 }
 
 func (u *Unit) playPause(now time.Time) {
-	u.act(now, "music", KeyPlayPause, func(t time.Time) {
+	u.act(now, "music", reaction.PlayPause, func(t time.Time) {
 		next := ic.IVI_MediaStatus_PlayState_Playing
 		if u.media.PlayState() == ic.IVI_MediaStatus_PlayState_Playing {
 			next = ic.IVI_MediaStatus_PlayState_Paused
@@ -259,7 +260,7 @@ func (u *Unit) playPause(now time.Time) {
 }
 
 func (u *Unit) stepVolume(now time.Time, dir int) {
-	u.act(now, "music", KeyVolume, func(t time.Time) {
+	u.act(now, "music", reaction.Volume, func(t time.Time) {
 		v := min(maxVolume, max(0, int(u.media.Volume())+dir))
 		if u.broken(RuleVolumeRange) {
 			// The fault: the volume wraps round past either end.
@@ -271,14 +272,14 @@ func (u *Unit) stepVolume(now time.Time, dir int) {
 }
 
 func (u *Unit) mute(now time.Time) {
-	u.act(now, "music", KeyMute, func(t time.Time) {
+	u.act(now, "music", reaction.Mute, func(t time.Time) {
 		u.media.SetMuted(!u.media.Muted())
 		u.emit(t, "music", "muted", "muted", bool(u.media.Muted()))
 	})
 }
 
 func (u *Unit) nextSource(now time.Time) {
-	u.act(now, "music", KeySource, func(t time.Time) {
+	u.act(now, "music", reaction.Source, func(t time.Time) {
 		s := ic.IVI_MediaStatus_Source(uint8(u.media.Source())%4 + 1) // Radio, Bluetooth, Streaming, USB
 		u.media.SetSource(s)
 		u.emit(t, "music", "source_changed", "source", s.String())
@@ -289,7 +290,7 @@ func (u *Unit) updateDuck(now time.Time) {
 	call := u.msg.CallState()
 	want := u.gear == ic.TCU_Gear_Gear_R || call == ic.IVI_MessagingStatus_CallState_Ringing ||
 		call == ic.IVI_MessagingStatus_CallState_Active || u.msg.VoiceSession() != ic.IVI_MessagingStatus_VoiceSession_Idle
-	u.follow(now, KeyDuck, want, &u.wantDucked, "", func(t time.Time) {
+	u.follow(now, reaction.Duck, want, &u.wantDucked, "", func(t time.Time) {
 		u.media.SetDucked(want)
 		u.emit(t, "music", "ducked", "ducked", want)
 	})
@@ -313,7 +314,7 @@ func (u *Unit) follow(now time.Time, key string, want bool, scheduled *bool, ser
 // Messaging.
 
 func (u *Unit) voice(now time.Time) {
-	u.act(now, "messaging", KeyVoice, func(t time.Time) {
+	u.act(now, "messaging", reaction.Voice, func(t time.Time) {
 		next := ic.IVI_MessagingStatus_VoiceSession_Listening
 		if u.msg.VoiceSession() != ic.IVI_MessagingStatus_VoiceSession_Idle {
 			next = ic.IVI_MessagingStatus_VoiceSession_Idle
@@ -341,7 +342,7 @@ func (u *Unit) answer(now time.Time) {
 	if !u.ready("messaging") || u.msg.CallState() != ic.IVI_MessagingStatus_CallState_Ringing {
 		return
 	}
-	u.react(now, KeyAnswer, func(t time.Time) {
+	u.react(now, reaction.Answer, func(t time.Time) {
 		if u.msg.CallState() == ic.IVI_MessagingStatus_CallState_Ringing {
 			u.setCall(t, ic.IVI_MessagingStatus_CallState_Active)
 		}
@@ -352,11 +353,11 @@ func (u *Unit) hangup(now time.Time) {
 	if !u.ready("messaging") || u.msg.CallState() == ic.IVI_MessagingStatus_CallState_Idle {
 		return
 	}
-	u.react(now, KeyHangup, func(t time.Time) { u.setCall(t, ic.IVI_MessagingStatus_CallState_Idle) })
+	u.react(now, reaction.Hangup, func(t time.Time) { u.setCall(t, ic.IVI_MessagingStatus_CallState_Idle) })
 }
 
 func (u *Unit) incomingMessage(now time.Time, from string) {
-	u.act(now, "messaging", KeyUnread, func(t time.Time) {
+	u.act(now, "messaging", reaction.Unread, func(t time.Time) {
 		n := min(255, int(u.msg.UnreadCount())+1)
 		u.msg.SetUnreadCount(uint8(n))
 		u.emit(t, "messaging", "message_received", "from", from, "unread", n)
@@ -374,7 +375,7 @@ func (u *Unit) updateTextLock(now time.Time) {
 	case u.speed == 0 && u.parkingBrake:
 		want = false
 	}
-	u.follow(now, KeyTextLock, want, &u.wantLocked, "messaging", func(t time.Time) {
+	u.follow(now, reaction.TextLock, want, &u.wantLocked, "messaging", func(t time.Time) {
 		u.msg.SetTextInputLocked(want)
 		u.emit(t, "messaging", "text_lock", "locked", want)
 	})
@@ -384,7 +385,7 @@ func (u *Unit) updateTextLock(now time.Time) {
 
 func (u *Unit) updateCamera(now time.Time) {
 	want := u.gear == ic.TCU_Gear_Gear_R
-	u.follow(now, KeyCamera, want, &u.wantCamera, "navigation", func(t time.Time) {
+	u.follow(now, reaction.Camera, want, &u.wantCamera, "navigation", func(t time.Time) {
 		d := ic.IVI_NavStatus_Display_Map
 		if want {
 			d = ic.IVI_NavStatus_Display_Camera
@@ -396,7 +397,7 @@ func (u *Unit) updateCamera(now time.Time) {
 
 func (u *Unit) updateTheme(now time.Time) {
 	want := u.night
-	u.follow(now, KeyTheme, want, &u.wantNight, "navigation", func(t time.Time) {
+	u.follow(now, reaction.Theme, want, &u.wantNight, "navigation", func(t time.Time) {
 		th := ic.IVI_NavStatus_Theme_Day
 		if want {
 			th = ic.IVI_NavStatus_Theme_Night
@@ -407,7 +408,7 @@ func (u *Unit) updateTheme(now time.Time) {
 }
 
 func (u *Unit) startGuidance(now time.Time, maneuver ic.IVI_NavStatus_NextManeuver, distance uint16) {
-	u.act(now, "navigation", KeyGuidance, func(t time.Time) {
+	u.act(now, "navigation", reaction.Guidance, func(t time.Time) {
 		u.nav.SetGuidanceActive(true).SetNextManeuver(maneuver).SetDistanceToManeuver(distance)
 		u.emit(t, "navigation", "guidance", "active", true, "maneuver", maneuver.String(), "distance", distance)
 		u.guidanceTick(t)
@@ -415,7 +416,7 @@ func (u *Unit) startGuidance(now time.Time, maneuver ic.IVI_NavStatus_NextManeuv
 }
 
 func (u *Unit) stopGuidance(now time.Time) {
-	u.react(now, KeyGuidance, func(t time.Time) {
+	u.react(now, reaction.Guidance, func(t time.Time) {
 		u.nav.SetGuidanceActive(false).SetNextManeuver(ic.IVI_NavStatus_NextManeuver_None).SetDistanceToManeuver(0)
 		u.emit(t, "navigation", "guidance", "active", false)
 	})

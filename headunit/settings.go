@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockpit-hil/hil/headunit/reaction"
 	"github.com/cockpit-hil/hil/internal/suggest"
 )
 
@@ -115,27 +116,9 @@ func ParseFault(s string) (Fault, error) {
 	return Fault{}, fmt.Errorf("fault %q: want drop:P%%, stop-after:DURATION, crash-after:DURATION or off", s)
 }
 
-// Reaction keys (docs/design.md section 4), used in budgets, settings and reports.
+// Fault targets that are not reactions (the reactions are package
+// reaction's keys).
 const (
-	KeyVoice     = "messaging.voice"
-	KeyTextLock  = "messaging.text_lock"
-	KeyAnswer    = "messaging.answer"
-	KeyHangup    = "messaging.hangup"
-	KeyUnread    = "messaging.unread"
-	KeyNext      = "music.next"
-	KeyPrev      = "music.prev"
-	KeyPlayPause = "music.play_pause"
-	KeyVolume    = "music.volume"
-	KeyMute      = "music.mute"
-	KeySource    = "music.source"
-	KeyDuck      = "music.duck"
-	KeyCamera    = "navigation.camera"
-	KeyTheme     = "navigation.theme"
-	KeyGuidance  = "navigation.guidance"
-	KeyReady     = "vehicle.ready"
-	KeyStandby   = "vehicle.standby"
-
-	// Fault targets that are not reactions.
 	FaultHeartbeat = "heartbeat"
 	FaultSim       = "sim"
 )
@@ -154,17 +137,6 @@ const (
 
 var rules = []string{RuleCounterCheck, RuleACC, RuleVolumeRange}
 
-// Keys are the reaction keys the reference head unit reacts by, sorted:
-// what --latency and --fault take, and what its help lists.
-func Keys() []string {
-	keys := make([]string, 0, len(DefaultLatencies))
-	for k := range DefaultLatencies {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // Rules are the rules of the design a fault can break (RULE=off).
 func Rules() []string { return slices.Clone(rules) }
 
@@ -174,23 +146,23 @@ func Rules() []string { return slices.Clone(rules) }
 // 60 ms) so that the catalogue, whose windows the budgets set, runs in a
 // minute; a conforming unit may take its whole budget.
 var DefaultLatencies = map[string]time.Duration{
-	KeyVoice: 30 * time.Millisecond, KeyTextLock: 40 * time.Millisecond, KeyAnswer: 30 * time.Millisecond,
-	KeyHangup: 30 * time.Millisecond, KeyUnread: 50 * time.Millisecond, KeyNext: 30 * time.Millisecond,
-	KeyPrev: 30 * time.Millisecond, KeyPlayPause: 20 * time.Millisecond, KeyVolume: 20 * time.Millisecond,
-	KeyMute: 20 * time.Millisecond, KeySource: 40 * time.Millisecond, KeyDuck: 40 * time.Millisecond,
-	KeyCamera: 60 * time.Millisecond, KeyTheme: 50 * time.Millisecond, KeyGuidance: 50 * time.Millisecond,
-	KeyReady: 60 * time.Millisecond, KeyStandby: 40 * time.Millisecond,
+	reaction.Voice: 30 * time.Millisecond, reaction.TextLock: 40 * time.Millisecond, reaction.Answer: 30 * time.Millisecond,
+	reaction.Hangup: 30 * time.Millisecond, reaction.Unread: 50 * time.Millisecond, reaction.Next: 30 * time.Millisecond,
+	reaction.Prev: 30 * time.Millisecond, reaction.PlayPause: 20 * time.Millisecond, reaction.Volume: 20 * time.Millisecond,
+	reaction.Mute: 20 * time.Millisecond, reaction.Source: 40 * time.Millisecond, reaction.Duck: 40 * time.Millisecond,
+	reaction.Camera: 60 * time.Millisecond, reaction.Theme: 50 * time.Millisecond, reaction.Guidance: 50 * time.Millisecond,
+	reaction.Ready: 60 * time.Millisecond, reaction.Standby: 40 * time.Millisecond,
 }
 
 // Budgets are the default budgets of docs/design.md section 4: the simulator's promise.
 var Budgets = map[string]time.Duration{
-	KeyVoice: 300 * time.Millisecond, KeyTextLock: 200 * time.Millisecond, KeyAnswer: 300 * time.Millisecond,
-	KeyHangup: 300 * time.Millisecond, KeyUnread: 500 * time.Millisecond, KeyNext: 150 * time.Millisecond,
-	KeyPrev: 150 * time.Millisecond, KeyPlayPause: 100 * time.Millisecond, KeyVolume: 100 * time.Millisecond,
-	KeyDuck: 200 * time.Millisecond, KeyCamera: 300 * time.Millisecond, KeyTheme: time.Second,
-	KeyReady: 5 * time.Second, KeyStandby: 2 * time.Second,
+	reaction.Voice: 300 * time.Millisecond, reaction.TextLock: 200 * time.Millisecond, reaction.Answer: 300 * time.Millisecond,
+	reaction.Hangup: 300 * time.Millisecond, reaction.Unread: 500 * time.Millisecond, reaction.Next: 150 * time.Millisecond,
+	reaction.Prev: 150 * time.Millisecond, reaction.PlayPause: 100 * time.Millisecond, reaction.Volume: 100 * time.Millisecond,
+	reaction.Duck: 200 * time.Millisecond, reaction.Camera: 300 * time.Millisecond, reaction.Theme: time.Second,
+	reaction.Ready: 5 * time.Second, reaction.Standby: 2 * time.Second,
 	// Beyond the seed design's list: the simulator's other reactions.
-	KeyMute: 100 * time.Millisecond, KeySource: 200 * time.Millisecond, KeyGuidance: 300 * time.Millisecond,
+	reaction.Mute: 100 * time.Millisecond, reaction.Source: 200 * time.Millisecond, reaction.Guidance: 300 * time.Millisecond,
 }
 
 // Settings are the simulator's latencies and faults, and the seed that makes

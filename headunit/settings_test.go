@@ -1,10 +1,14 @@
 package headunit
 
 import (
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cockpit-hil/hil/headunit/reaction"
 )
 
 func TestParseLatency(t *testing.T) {
@@ -64,18 +68,28 @@ func TestSettings(t *testing.T) {
 			t.Errorf("%q%q: %v, want %q", tc.latency, tc.fault, err, tc.want)
 		}
 	}
-	if got := s.latency(KeyNext).Sample(nil); got != 400*time.Millisecond {
+	if got := s.latency(reaction.Next).Sample(nil); got != 400*time.Millisecond {
 		t.Errorf("music.next latency %v", got)
 	}
-	if got := s.latency(KeyPrev).Sample(nil); got != DefaultLatencies[KeyPrev] {
+	if got := s.latency(reaction.Prev).Sample(nil); got != DefaultLatencies[reaction.Prev] {
 		t.Errorf("music.prev latency %v, want the default", got)
 	}
-	if s.Faults[KeyNext].Drop != 0.3 || s.Faults[FaultSim].CrashAfter != 5*time.Second {
+	if s.Faults[reaction.Next].Drop != 0.3 || s.Faults[FaultSim].CrashAfter != 5*time.Second {
 		t.Errorf("faults %+v", s.Faults)
 	}
 	for key, d := range DefaultLatencies {
 		if b, ok := Budgets[key]; ok && d >= b/2 {
 			t.Errorf("%s: default latency %v is not well inside its budget %v", key, d, b)
+		}
+	}
+}
+
+// The simulator reacts by every key of the design, and by no other.
+func TestTheSimulatorKnowsEveryReactionKey(t *testing.T) {
+	want := slices.Sorted(slices.Values(reaction.Keys()))
+	for name, m := range map[string]map[string]time.Duration{"DefaultLatencies": DefaultLatencies, "Budgets": Budgets} {
+		if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, want) {
+			t.Errorf("%s has %v; the design's keys are %v", name, got, want)
 		}
 	}
 }

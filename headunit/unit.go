@@ -285,12 +285,12 @@ func (u *Unit) react(now time.Time, key string, apply func(time.Time)) {
 		return
 	}
 	u.seq++
-	heap.Push(&u.pend, reaction{due: now.Add(u.set.latency(key).Sample(u.rnd)), seq: u.seq, apply: apply})
+	heap.Push(&u.pend, scheduled{due: now.Add(u.set.latency(key).Sample(u.rnd)), seq: u.seq, apply: apply})
 }
 
 func (u *Unit) fire(now time.Time) {
 	for len(u.pend) > 0 && !u.pend[0].due.After(now) {
-		r := heap.Pop(&u.pend).(reaction)
+		r := heap.Pop(&u.pend).(scheduled)
 		r.apply(r.due)
 	}
 }
@@ -321,14 +321,15 @@ func (u *Unit) transmit(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-type reaction struct {
+// scheduled is a reaction the unit has decided on, due at a time.
+type scheduled struct {
 	due   time.Time
 	seq   uint64
 	apply func(time.Time)
 }
 
 // pending is a heap of reactions by due time, in scheduling order on ties.
-type pending []reaction
+type pending []scheduled
 
 func (p pending) Len() int { return len(p) }
 func (p pending) Less(i, j int) bool {
@@ -337,9 +338,9 @@ func (p pending) Less(i, j int) bool {
 	}
 	return p[i].due.Before(p[j].due)
 }
-func (p pending) Swap(i, j int)    { p[i], p[j] = p[j], p[i] }
-func (p *pending) Push(x any)      { *p = append(*p, x.(reaction)) }
-func (p *pending) push(r reaction) { heap.Push(p, r) }
+func (p pending) Swap(i, j int)     { p[i], p[j] = p[j], p[i] }
+func (p *pending) Push(x any)       { *p = append(*p, x.(scheduled)) }
+func (p *pending) push(r scheduled) { heap.Push(p, r) }
 func (p *pending) Pop() any {
 	old := *p
 	r := old[len(old)-1]

@@ -2,15 +2,16 @@ package scenarios
 
 import (
 	"context"
-	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
-	"github.com/cockpit-hil/hil/dbc/ref"
 	"slices"
 	"strings"
 	"time"
 
 	ivi "github.com/cockpit-hil/hil/dbc/infotainmentcan"
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/suite"
+	"github.com/cockpit-hil/hil/headunit/reaction"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -101,7 +102,7 @@ func holdSteps(ctx context.Context, button ref.Signal, step int) {
 	press, err := s.Start(ctx, hold)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(s.Err()).To(Succeed())
-	late := kit.Quiet("music.volume")
+	late := kit.Quiet(reaction.Volume)
 	time.Sleep(late) // the last step may take that long
 	released := press.Time.Add(hold)
 	for _, f := range kit.Frames("SWC_Buttons", press.Time) {
@@ -156,26 +157,26 @@ var _ = later(Describe, "music", Label("music"), func() {
 			want := expect()
 			Expect(kit.Press(ctx, button)).To(kit.Within(key, want))
 		},
-		Entry("Next advances the track", suite.Covers("music.next"), car.SWC_Buttons.NextBtn, "music.next", nil, func() harness.Expectation { return trackStep(+1) }),
-		Entry("Prev goes back a track", suite.Covers("music.prev"), car.SWC_Buttons.PrevBtn, "music.prev", func(ctx context.Context) {
+		Entry("Next advances the track", suite.Covers(reaction.Next), car.SWC_Buttons.NextBtn, reaction.Next, nil, func() harness.Expectation { return trackStep(+1) }),
+		Entry("Prev goes back a track", suite.Covers(reaction.Prev), car.SWC_Buttons.PrevBtn, reaction.Prev, func(ctx context.Context) {
 			// The first track is whatever the unit shows at boot: step
 			// forward first, so there is a track to go back to.
 			want := trackStep(+1)
-			Expect(kit.Press(ctx, car.SWC_Buttons.NextBtn)).To(kit.Within("music.next", want))
+			Expect(kit.Press(ctx, car.SWC_Buttons.NextBtn)).To(kit.Within(reaction.Next, want))
 		}, func() harness.Expectation { return trackStep(-1) }),
-		Entry("Play/Pause toggles playback", suite.Covers("music.play_pause"), car.SWC_Buttons.PlayPauseBtn, "music.play_pause", nil, func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
-		Entry("Volume up raises the volume by one", suite.Covers("music.volume"), car.SWC_Buttons.VolUpBtn, "music.volume", func(ctx context.Context) {
-			room(ctx, "Volume", maxVolume, car.SWC_Buttons.VolDownBtn, "music.volume", func() harness.Expectation { return volumeStep(-1) })
+		Entry("Play/Pause toggles playback", suite.Covers(reaction.PlayPause), car.SWC_Buttons.PlayPauseBtn, reaction.PlayPause, nil, func() harness.Expectation { return toggled("PlayState", "Playing", "Paused") }),
+		Entry("Volume up raises the volume by one", suite.Covers(reaction.Volume), car.SWC_Buttons.VolUpBtn, reaction.Volume, func(ctx context.Context) {
+			room(ctx, "Volume", maxVolume, car.SWC_Buttons.VolDownBtn, reaction.Volume, func() harness.Expectation { return volumeStep(-1) })
 		}, func() harness.Expectation { return volumeStep(+1) }),
-		Entry("Volume down lowers it by one", suite.Covers("music.volume"), car.SWC_Buttons.VolDownBtn, "music.volume", func(ctx context.Context) {
-			room(ctx, "Volume", 0, car.SWC_Buttons.VolUpBtn, "music.volume", func() harness.Expectation { return volumeStep(+1) })
+		Entry("Volume down lowers it by one", suite.Covers(reaction.Volume), car.SWC_Buttons.VolDownBtn, reaction.Volume, func(ctx context.Context) {
+			room(ctx, "Volume", 0, car.SWC_Buttons.VolUpBtn, reaction.Volume, func() harness.Expectation { return volumeStep(+1) })
 		}, func() harness.Expectation { return volumeStep(-1) }),
-		Entry("Mute toggles mute", suite.Covers("music.mute"), car.SWC_Buttons.MuteBtn, "music.mute", nil, muteToggled),
-		Entry("Source moves to the next source", suite.Covers("music.source"), car.SWC_Buttons.SourceBtn, "music.source", nil, nextSource),
+		Entry("Mute toggles mute", suite.Covers(reaction.Mute), car.SWC_Buttons.MuteBtn, reaction.Mute, nil, muteToggled),
+		Entry("Source moves to the next source", suite.Covers(reaction.Source), car.SWC_Buttons.SourceBtn, reaction.Source, nil, nextSource),
 	)
 
-	It("repeats the volume step while the button is held: after the hold delay, then every repeat interval", suite.Covers("music.volume"), func(ctx SpecContext) {
-		room(ctx, "Volume", maxVolume, car.SWC_Buttons.VolDownBtn, "music.volume", func() harness.Expectation { return volumeStep(-1) })
+	It("repeats the volume step while the button is held: after the hold delay, then every repeat interval", suite.Covers(reaction.Volume), func(ctx SpecContext) {
+		room(ctx, "Volume", maxVolume, car.SWC_Buttons.VolDownBtn, reaction.Volume, func() harness.Expectation { return volumeStep(-1) })
 		if kit.Current("IVI_MediaStatus").Physical("Volume")+4 > maxVolume {
 			// Four steps up need room below the top: go down by holding.
 			holdSteps(ctx, car.SWC_Buttons.VolDownBtn, -1)
@@ -185,38 +186,38 @@ var _ = later(Describe, "music", Label("music"), func() {
 
 	DescribeTable("ducks the music for what needs the driver's ears, and restores it after",
 		func(ctx SpecContext, start, end func(ctx context.Context) *harness.Stimulus) {
-			Expect(start(ctx)).To(kit.Within("music.duck", media("Ducked", 1)))
-			Expect(end(ctx)).To(kit.Within("music.duck", media("Ducked", 0)))
+			Expect(start(ctx)).To(kit.Within(reaction.Duck, media("Ducked", 1)))
+			Expect(end(ctx)).To(kit.Within(reaction.Duck, media("Ducked", 0)))
 		},
-		Entry("reverse gear", suite.Covers("music.duck"),
+		Entry("reverse gear", suite.Covers(reaction.Duck),
 			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, car.TCU_Gear.Gear.Is("R")) },
 			func(ctx context.Context) *harness.Stimulus { return kit.Change(ctx, car.TCU_Gear.Gear.Is("P")) }),
-		Entry("a phone call", suite.Covers("music.duck"),
+		Entry("a phone call", suite.Covers(reaction.Duck),
 			func(ctx context.Context) *harness.Stimulus { return kit.Control(ctx, "incoming_call") },
 			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn) }),
-		Entry("a voice session", suite.Covers("music.duck"),
+		Entry("a voice session", suite.Covers(reaction.Duck),
 			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, car.SWC_Buttons.VoiceBtn) },
 			func(ctx context.Context) *harness.Stimulus { return kit.Press(ctx, car.SWC_Buttons.VoiceBtn) }),
 	)
 })
 
 var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func() {
-	It("steps the track both ways within budget", suite.Covers("music.next", "music.prev"), func(ctx SpecContext) {
-		kit.SampledTogether(ctx, []string{"music.next", "music.prev"}, func(ctx context.Context) []harness.Reaction {
-			next := kit.Press(ctx, car.SWC_Buttons.NextBtn).Until(ctx, trackStep(+1), kit.Patience("music.next"))
-			prev := kit.Press(ctx, car.SWC_Buttons.PrevBtn).Until(ctx, trackStep(-1), kit.Patience("music.prev"))
+	It("steps the track both ways within budget", suite.Covers(reaction.Next, reaction.Prev), func(ctx SpecContext) {
+		kit.SampledTogether(ctx, []string{reaction.Next, reaction.Prev}, func(ctx context.Context) []harness.Reaction {
+			next := kit.Press(ctx, car.SWC_Buttons.NextBtn).Until(ctx, trackStep(+1), kit.Patience(reaction.Next))
+			prev := kit.Press(ctx, car.SWC_Buttons.PrevBtn).Until(ctx, trackStep(-1), kit.Patience(reaction.Prev))
 			return []harness.Reaction{next, prev}
 		})
 	})
 
-	It("toggles playback within budget", suite.Covers("music.play_pause"), func(ctx SpecContext) {
-		kit.Sampled(ctx, "music.play_pause", func(ctx context.Context) harness.Reaction {
+	It("toggles playback within budget", suite.Covers(reaction.PlayPause), func(ctx SpecContext) {
+		kit.Sampled(ctx, reaction.PlayPause, func(ctx context.Context) harness.Reaction {
 			want := toggled("PlayState", "Playing", "Paused")
-			return kit.Press(ctx, car.SWC_Buttons.PlayPauseBtn).Until(ctx, want, kit.Patience("music.play_pause"))
+			return kit.Press(ctx, car.SWC_Buttons.PlayPauseBtn).Until(ctx, want, kit.Patience(reaction.PlayPause))
 		})
 	})
 
-	It("steps the volume within budget across its range, and not past 40 or 0", suite.Covers("music.volume"), func(ctx SpecContext) {
+	It("steps the volume within budget across its range, and not past 40 or 0", suite.Covers(reaction.Volume), func(ctx SpecContext) {
 		// One press at a time, up to the top, down to the bottom: each
 		// step a sample. At each end one press more must change nothing.
 		// The walk follows the volume the unit shows, so a retaken
@@ -227,7 +228,7 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 			v := kit.Current("IVI_MediaStatus").Physical("Volume")
 			if v == maxVolume && up || v == 0 && !up {
 				button := map[bool]ref.Signal{true: car.SWC_Buttons.VolUpBtn, false: car.SWC_Buttons.VolDownBtn}[up]
-				Expect(kit.Press(ctx, button)).To(harness.NotReactWithin(kit.Quiet("music.volume"), harness.Emits("IVI_MediaStatus", harness.Where("a volume past its end", func(f harness.Frame) bool {
+				Expect(kit.Press(ctx, button)).To(harness.NotReactWithin(kit.Quiet(reaction.Volume), harness.Emits("IVI_MediaStatus", harness.Where("a volume past its end", func(f harness.Frame) bool {
 					return f.Physical("Volume") != v
 				}))), "music.volume: at %v, %s must leave the volume where it is (docs/design.md: within 0 to 40)", v, button.Name())
 				up = !up
@@ -237,9 +238,9 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 			if !up {
 				button, step = car.SWC_Buttons.VolDownBtn, -1
 			}
-			return kit.Press(ctx, button).Until(ctx, volumeStep(step), kit.Patience("music.volume"))
+			return kit.Press(ctx, button).Until(ctx, volumeStep(step), kit.Patience(reaction.Volume))
 		}
-		s, err := kit.Sample(ctx, "music.volume", maxVolume-start+maxVolume, walk)
+		s, err := kit.Sample(ctx, reaction.Volume, maxVolume-start+maxVolume, walk)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(s).To(harness.MeetBudget())
 		if kit.Current("IVI_MediaStatus").Physical("Volume") == 0 && ends < 2 {
@@ -248,18 +249,18 @@ var _ = later(Describe, "music latency", Label("music", "latency"), Serial, func
 		Expect(ends).To(BeNumerically(">=", 2), "the walk reached both ends of the range")
 	})
 
-	It("mutes and unmutes within budget", suite.Covers("music.mute"), func(ctx SpecContext) {
-		kit.Sampled(ctx, "music.mute", func(ctx context.Context) harness.Reaction {
+	It("mutes and unmutes within budget", suite.Covers(reaction.Mute), func(ctx SpecContext) {
+		kit.Sampled(ctx, reaction.Mute, func(ctx context.Context) harness.Reaction {
 			want := muteToggled()
-			return kit.Press(ctx, car.SWC_Buttons.MuteBtn).Until(ctx, want, kit.Patience("music.mute"))
+			return kit.Press(ctx, car.SWC_Buttons.MuteBtn).Until(ctx, want, kit.Patience(reaction.Mute))
 		})
 	})
 
-	It("changes the source within budget, in the design's order", suite.Covers("music.source"), func(ctx SpecContext) {
+	It("changes the source within budget, in the design's order", suite.Covers(reaction.Source), func(ctx SpecContext) {
 		steps := []string{kit.Current("IVI_MediaStatus").Choice("Source")}
-		kit.Sampled(ctx, "music.source", func(ctx context.Context) harness.Reaction {
+		kit.Sampled(ctx, reaction.Source, func(ctx context.Context) harness.Reaction {
 			want := nextSource()
-			r := kit.Press(ctx, car.SWC_Buttons.SourceBtn).Until(ctx, want, kit.Patience("music.source"))
+			r := kit.Press(ctx, car.SWC_Buttons.SourceBtn).Until(ctx, want, kit.Patience(reaction.Source))
 			if r.Err == nil {
 				steps = append(steps, kit.Current("IVI_MediaStatus").Choice("Source"))
 			}

@@ -12,11 +12,12 @@ package scenarios
 
 import (
 	"context"
+
 	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
 	"github.com/cockpit-hil/hil/dbc/ref"
-
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/suite"
+	"github.com/cockpit-hil/hil/headunit/reaction"
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
@@ -83,15 +84,15 @@ func baseline(ctx context.Context) {
 		kit.Healthy()
 		hb := kit.Current("IVI_Heartbeat")
 		g.Expect(hb.Choice("PowerState")).To(Equal("Running"))
-	}).WithContext(ctx).WithTimeout(kit.Patience("vehicle.ready")).Should(Succeed(), "the DUT runs")
+	}).WithContext(ctx).WithTimeout(kit.Patience(reaction.Ready)).Should(Succeed(), "the DUT runs")
 	if kit.Current("IVI_MessagingStatus").Choice("CallState") != "Idle" {
-		Expect(kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn)).To(kit.Within("messaging.hangup", messaging("CallState", "Idle")))
+		Expect(kit.Press(ctx, car.SWC_Buttons.PhoneHangupBtn)).To(kit.Within(reaction.Hangup, messaging("CallState", "Idle")))
 	}
 	if kit.Current("IVI_MessagingStatus").Choice("VoiceSession") != "Idle" {
-		Expect(kit.Press(ctx, car.SWC_Buttons.VoiceBtn)).To(kit.Within("messaging.voice", messaging("VoiceSession", "Idle")))
+		Expect(kit.Press(ctx, car.SWC_Buttons.VoiceBtn)).To(kit.Within(reaction.Voice, messaging("VoiceSession", "Idle")))
 	}
 	if kit.Current("IVI_NavStatus").Raw("GuidanceActive") == 1 {
-		Expect(kit.Control(ctx, "stop_guidance")).To(kit.Within("navigation.guidance", nav("GuidanceActive", 0)))
+		Expect(kit.Control(ctx, "stop_guidance")).To(kit.Within(reaction.Guidance, nav("GuidanceActive", 0)))
 	}
 	Eventually(func(g Gomega) {
 		kit.Healthy()
@@ -99,7 +100,7 @@ func baseline(ctx context.Context) {
 		g.Expect(kit.Current("IVI_NavStatus").Choice("Theme")).To(Equal("Day"))
 		g.Expect(kit.Current("IVI_MessagingStatus").Raw("TextInputLocked")).To(BeZero())
 		g.Expect(kit.Current("IVI_MediaStatus").Raw("Ducked")).To(BeZero())
-	}).WithContext(ctx).WithTimeout(kit.Slowest("navigation.camera", "navigation.theme", "messaging.text_lock", "music.duck")).Should(Succeed(), "the DUT shows the baseline")
+	}).WithContext(ctx).WithTimeout(kit.Slowest(reaction.Camera, reaction.Theme, reaction.TextLock, reaction.Duck)).Should(Succeed(), "the DUT shows the baseline")
 }
 
 // Expectations on the DUT's messages by signal: a value-table name, or a

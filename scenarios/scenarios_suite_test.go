@@ -2,14 +2,14 @@ package scenarios_test
 
 import (
 	"fmt"
-	"github.com/cockpit-hil/hil/harness/report"
-	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cockpit-hil/hil/harness/profile"
+	"github.com/cockpit-hil/hil/harness/report"
+	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"github.com/cockpit-hil/hil/internal/specs"
 	"github.com/cockpit-hil/hil/scenarios"
 )

@@ -3,15 +3,16 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
-	"github.com/cockpit-hil/hil/dbc/ref"
 	"slices"
 	"sync"
 	"time"
 
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
+	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/probe"
 	"github.com/cockpit-hil/hil/harness/suite"
+	"github.com/cockpit-hil/hil/headunit/reaction"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	gtypes "github.com/onsi/gomega/types"
@@ -32,28 +33,28 @@ func standby() harness.Expectation {
 }
 
 var _ = later(Describe, "vehicle", Label("vehicle"), func() {
-	It("shuts down on power OFF and boots on ON, within budget", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within("vehicle.standby", standby()))
-		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ON"))).To(kit.Within("vehicle.ready", allReady()))
+	It("shuts down on power OFF and boots on ON, within budget", suite.Covers(reaction.Standby, reaction.Ready), func(ctx SpecContext) {
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within(reaction.Standby, standby()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ON"))).To(kit.Within(reaction.Ready, allReady()))
 	})
 
-	It("keeps its state on ACC, running or in standby, and boots on START as on ON", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
+	It("keeps its state on ACC, running or in standby, and boots on START as on ON", suite.Covers(reaction.Standby, reaction.Ready), func(ctx SpecContext) {
 		state := func(not string) harness.Expectation {
 			return harness.Emits("IVI_Heartbeat", harness.Where("PowerState other than "+not, func(f harness.Frame) bool { return f.Choice("PowerState") != not }))
 		}
 		// Watched for as long as the reaction ACC must not cause may take.
-		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ACC"))).To(harness.NotReactWithin(kit.Quiet("vehicle.standby"), state("Running")),
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ACC"))).To(harness.NotReactWithin(kit.Quiet(reaction.Standby), state("Running")),
 			"vehicle.standby: ACC must not shut the unit down (docs/design.md, Vehicle)")
-		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within("vehicle.standby", standby()))
-		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ACC"))).To(harness.NotReactWithin(kit.Quiet("vehicle.ready"), state("Standby")),
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within(reaction.Standby, standby()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ACC"))).To(harness.NotReactWithin(kit.Quiet(reaction.Ready), state("Standby")),
 			"vehicle.ready: ACC must not boot the unit (docs/design.md, Vehicle)")
-		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("START"))).To(kit.Within("vehicle.ready", allReady()))
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("START"))).To(kit.Within(reaction.Ready, allReady()))
 	})
 
-	It("ignores the steering wheel while in standby", suite.Covers("vehicle.standby"), func(ctx SpecContext) {
-		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within("vehicle.standby", standby()))
+	It("ignores the steering wheel while in standby", suite.Covers(reaction.Standby), func(ctx SpecContext) {
+		Expect(kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF"))).To(kit.Within(reaction.Standby, standby()))
 		track := kit.Current("IVI_MediaStatus").Raw("TrackIndex")
-		Expect(kit.Press(ctx, car.SWC_Buttons.NextBtn)).To(harness.NotReactWithin(kit.Quiet("music.next"), media("TrackIndex", float64(track+1))))
+		Expect(kit.Press(ctx, car.SWC_Buttons.NextBtn)).To(harness.NotReactWithin(kit.Quiet(reaction.Next), media("TrackIndex", float64(track+1))))
 	})
 
 	It("keeps its heartbeat and status messages to their cycle while running", func(ctx SpecContext) {
@@ -79,23 +80,23 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 	})
 
 	Describe("fail-safe", func() {
-		It("locks text input when the vehicle speed stops arriving, reports the input lost, and unlocks once it is back at standstill", suite.Covers("messaging.text_lock"), func(ctx SpecContext) {
+		It("locks text input when the vehicle speed stops arriving, reports the input lost, and unlocks once it is back at standstill", suite.Covers(reaction.TextLock), func(ctx SpecContext) {
 			esp, _ := kit.DB.Message("ESP_VehicleSpeed")
 			mark := eventMark()
 			Expect(kit.Silence("ESP_VehicleSpeed")).To(Succeed())
 			// The DUT notices after 3 periods; the lock follows within its budget.
-			lost := 3*esp.CycleTime + kit.Quiet("messaging.text_lock")
+			lost := 3*esp.CycleTime + kit.Quiet(reaction.TextLock)
 			Eventually(func() uint64 { kit.Healthy(); return kit.Current("IVI_MessagingStatus").Raw("TextInputLocked") }).
 				WithTimeout(lost+esp.CycleTime).Should(BeEquivalentTo(1), "messaging.text_lock: locked once ESP_VehicleSpeed is lost")
 			expectEvent(ctx, mark, lost, "vehicle", "input_lost", "message", "ESP_VehicleSpeed")
 			Expect(kit.Resume("ESP_VehicleSpeed")).To(Succeed())
 			Eventually(func() uint64 { kit.Healthy(); return kit.Current("IVI_MessagingStatus").Raw("TextInputLocked") }).
-				WithTimeout(esp.CycleTime+kit.Quiet("messaging.text_lock")).Should(BeZero(), "messaging.text_lock: unlocked when the speed is back at standstill")
+				WithTimeout(esp.CycleTime+kit.Quiet(reaction.TextLock)).Should(BeZero(), "messaging.text_lock: unlocked when the speed is back at standstill")
 		})
 
-		It("locks text input when the vehicle speed turns invalid", suite.Covers("messaging.text_lock"), func(ctx SpecContext) {
-			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.SpeedValid.Is("Invalid"))).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 1)))
-			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.SpeedValid.Is("Valid"))).To(kit.Within("messaging.text_lock", messaging("TextInputLocked", 0)))
+		It("locks text input when the vehicle speed turns invalid", suite.Covers(reaction.TextLock), func(ctx SpecContext) {
+			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.SpeedValid.Is("Invalid"))).To(kit.Within(reaction.TextLock, messaging("TextInputLocked", 1)))
+			Expect(kit.Change(ctx, car.ESP_VehicleSpeed.SpeedValid.Is("Valid"))).To(kit.Within(reaction.TextLock, messaging("TextInputLocked", 0)))
 		})
 
 		// A press forged as a frame of the controller's sequence, once
@@ -121,11 +122,11 @@ var _ = later(Describe, "vehicle", Label("vehicle"), func() {
 				next := media("TrackIndex", float64(track+1))
 				mark := eventMark()
 				counter, corrupt := broken(last)
-				Expect(kit.Send(ctx, forged(counter, corrupt))).To(harness.NotReactWithin(kit.Quiet("music.next"), next), "%s: the frame must be ignored", rule)
-				expectEvent(ctx, mark, kit.Quiet("music.next"), "vehicle", "input_ignored", "message", "SWC_Buttons", "reason", ContainSubstring(rule))
+				Expect(kit.Send(ctx, forged(counter, corrupt))).To(harness.NotReactWithin(kit.Quiet(reaction.Next), next), "%s: the frame must be ignored", rule)
+				expectEvent(ctx, mark, kit.Quiet(reaction.Next), "vehicle", "input_ignored", "message", "SWC_Buttons", "reason", ContainSubstring(rule))
 				// The release, then the same press with its protection right.
 				Expect(kit.Send(ctx, releasedFrame(counter+1)).Err()).To(Succeed())
-				Expect(kit.Send(ctx, forged(counter+2, false))).To(kit.Within("music.next", next), "%s: the same press, protected right, is taken", rule)
+				Expect(kit.Send(ctx, forged(counter+2, false))).To(kit.Within(reaction.Next, next), "%s: the same press, protected right, is taken", rule)
 				// Released again, as the controller would, before it resumes.
 				Expect(kit.Send(ctx, releasedFrame(counter+3)).Err()).To(Succeed())
 			},
@@ -192,10 +193,10 @@ func expectEvent(ctx context.Context, mark int, d time.Duration, service, event 
 
 // Power cycles take a real head unit tens of seconds each: slow on a kit.
 var _ = later(Describe, "vehicle latency", Label("vehicle", "latency", "slow"), Serial, func() {
-	It("shuts down and boots within budget", suite.Covers("vehicle.standby", "vehicle.ready"), func(ctx SpecContext) {
-		kit.SampledTogether(ctx, []string{"vehicle.standby", "vehicle.ready"}, func(ctx context.Context) []harness.Reaction {
-			down := kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF")).Until(ctx, standby(), kit.Patience("vehicle.standby"))
-			ready := kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ON")).Until(ctx, allReady(), kit.Patience("vehicle.ready"))
+	It("shuts down and boots within budget", suite.Covers(reaction.Standby, reaction.Ready), func(ctx SpecContext) {
+		kit.SampledTogether(ctx, []string{reaction.Standby, reaction.Ready}, func(ctx context.Context) []harness.Reaction {
+			down := kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("OFF")).Until(ctx, standby(), kit.Patience(reaction.Standby))
+			ready := kit.Change(ctx, car.BCM_PowerMode.PowerMode.Is("ON")).Until(ctx, allReady(), kit.Patience(reaction.Ready))
 			return []harness.Reaction{down, ready}
 		})
 	}, SpecTimeout(3*time.Minute))

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/cockpit-hil/hil/harness/latency"
-	"github.com/cockpit-hil/hil/harness/report"
 	"io"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cockpit-hil/hil/harness/latency"
+	"github.com/cockpit-hil/hil/harness/report"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 )

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/cockpit-hil/hil/harness/latency"
-	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"io"
 	"os"
 	"path/filepath"
@@ -14,9 +12,11 @@ import (
 	"time"
 
 	"github.com/cockpit-hil/hil/harness"
+	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/harness/report"
 	"github.com/cockpit-hil/hil/headunit"
+	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"github.com/cockpit-hil/hil/profiles"
 	"github.com/cockpit-hil/hil/scenarios"
 	"github.com/onsi/ginkgo/v2"

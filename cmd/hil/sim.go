@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockpit-hil/hil/can/candial"
 	"github.com/cockpit-hil/hil/headunit"
+	"github.com/cockpit-hil/hil/headunit/reaction"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -23,7 +24,7 @@ func simExamples() string {
   hil sim --bus vcan0 --fault counter-check=off         break a rule of the design
   hil sim --bus vcan0 --fault sim=crash-after:5s        exits with status 1 after 5 s
 
-` + wrapText("Reaction keys: "+strings.Join(headunit.Keys(), ", ")+".", 78) + `
+` + wrapText("Reaction keys: "+strings.Join(reaction.Keys(), ", ")+".", 78) + `
 Latencies: 400ms | uniform:MIN-MAX | normal:MEAN,SD. Faults: KEY=drop:P%,
 heartbeat=stop-after:DURATION, sim=crash-after:DURATION, RULE=off for the
 ` + wrapText("rules "+strings.Join(headunit.Rules(), ", ")+" (docs/design.md, section 8).", 78) + `

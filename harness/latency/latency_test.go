@@ -3,13 +3,16 @@ package latency
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cockpit-hil/hil/headunit"
+	"github.com/cockpit-hil/hil/headunit/reaction"
 	"github.com/cockpit-hil/hil/internal/specs"
 )
 
@@ -101,6 +104,10 @@ func TestReferenceBudgetsAreTheSimulatorsPromises(t *testing.T) {
 		if _, ok := headunit.Budgets[key]; !ok {
 			t.Errorf("%s: in reference.yaml but not a reaction the simulator knows", key)
 		}
+	}
+	// One budget per reaction key of the design, no more.
+	if got, want := slices.Sorted(maps.Keys(b)), slices.Sorted(slices.Values(reaction.Keys())); !slices.Equal(got, want) {
+		t.Errorf("reference.yaml keys %v, the design's %v", got, want)
 	}
 	if _, err := os.Stat(filepath.Join(root, "profiles", "budgets", "reference.yaml")); err != nil {
 		t.Fatal(err)
