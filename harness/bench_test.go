@@ -163,15 +163,40 @@ var _ = Describe("matchers that read like the requirement", Label("music"), Seri
 		Expect(failures).To(ConsistOf(MatchRegexp(`IVI_MediaStatus reacted .* after the press of SWC_Buttons.NextBtn, within the 500ms it must not: IVI_MediaStatus\(.*TrackIndex: 1`)))
 	}, SpecTimeout(time.Minute))
 
-	It("hold a DUT message to its cycle time, and name the worst intervals when it does not (negative control)", func(ctx SpecContext) {
+	It("measure a DUT message's cycle from its bus timestamps", func(ctx SpecContext) {
 		b := openBench(ctx, simProfile(nil))
 		c, err := b.CycleTimes(ctx, "IVI_Heartbeat", 20)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Nominal).To(Equal(100 * time.Millisecond))
-		Expect(c).To(harness.HoldCycleTime(0.25))
-		failures := InterceptGomegaFailures(func() { Expect(c).To(harness.HoldCycleTime(0.000001)) })
-		Expect(failures).To(ConsistOf(MatchRegexp(`cycle time out of tolerance: IVI_Heartbeat: 20 intervals, min .*, nominal 100ms ±0% .*; \d+ intervals outside: \[\d`)))
+		Expect(c.Intervals).To(HaveLen(20))
+		Expect(c.Times).To(HaveLen(20))
+		for i, d := range c.Intervals {
+			// Each interval is the difference of the frames' timestamps:
+			// what the matcher judges, whatever the host did meanwhile.
+			if i > 0 {
+				Expect(c.Times[i].Sub(c.Times[i-1])).To(Equal(d))
+			}
+		}
 	}, SpecTimeout(time.Minute))
+
+	// The matcher on measured figures: a live DUT's intervals are the
+	// host's as much as the DUT's (a loaded host under -race delayed the
+	// in-process simulator's heartbeat by 38 ms), and guarded specs judge
+	// that case as inconclusive; here the matcher itself is judged.
+	It("hold a DUT message to its cycle time, and name the worst intervals when it does not (negative control)", func() {
+		at := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+		c := harness.CycleTimes{Message: "IVI_Heartbeat", Nominal: 100 * time.Millisecond}
+		for _, ms := range []int{100, 98, 104, 131, 95, 101} {
+			at = at.Add(time.Duration(ms) * time.Millisecond)
+			c.Intervals = append(c.Intervals, time.Duration(ms)*time.Millisecond)
+			c.Times = append(c.Times, at)
+		}
+		Expect(c).To(harness.HoldCycleTime(0.35))
+		failures := InterceptGomegaFailures(func() { Expect(c).To(harness.HoldCycleTime(0.1)) })
+		Expect(failures).To(ConsistOf(MatchRegexp(`cycle time out of tolerance: IVI_Heartbeat: 6 intervals, min 95ms, median 101ms, max 131ms, nominal 100ms ±10% \[90ms, 110ms\]; 1 intervals outside: \[131ms ending 12:00:00.433`)))
+		failures = InterceptGomegaFailures(func() { Expect(c).NotTo(harness.HoldCycleTime(0.35)) })
+		Expect(failures).To(HaveLen(1), "the negated matcher fails when the cycle holds")
+	})
 })
 
 var _ = Describe("a bench on vcan0", Label("vcan", "music", "latency"), Serial, func() {
