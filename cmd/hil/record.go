@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/can/canlog"
@@ -39,14 +38,8 @@ func runRecord(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if *outName == "" {
 		return usageError(fs, "no output file (-o FILE)")
 	}
-	if *format == "" {
-		*format = "log"
-		if strings.HasSuffix(strings.ToLower(*outName), ".asc") {
-			*format = "asc"
-		}
-	}
-	if *format != "log" && *format != "asc" {
-		return usageError(fs, "--format %q: want log or asc", *format)
+	if _, err := canlog.NewWriter(io.Discard, *format, *outName, 0); err != nil {
+		return usageError(fs, "--format: %v", err) // before any interface opens
 	}
 	if err := checkIfaces(fs, pos); err != nil {
 		return err
@@ -66,33 +59,17 @@ func runRecord(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		w = f
 	}
 	out := bufio.NewWriterSize(w, 256<<10)
-	var line []byte
+	tw, _ := canlog.NewWriter(out, *format, *outName, rx.width) // checked above
 	recorded := 0
 	frame := func(r *canbus.Received) error {
-		line = canlog.AppendLog(line[:0], r, rx.width)
 		recorded++
-		_, err := out.Write(line)
-		return wrapWrite(err)
+		return wrapWrite(tw.Write(r))
 	}
 	drop := func(name string, n, total uint64) error {
-		line = canlog.AppendDrop(line[:0], name, uint32(n), uint32(total))
-		_, err := out.Write(line)
-		return wrapWrite(err)
+		return wrapWrite(tw.Dropped(name, uint32(n), uint32(total)))
 	}
-	flush := func() error { return wrapWrite(out.Flush()) }
-	finish := flush
-	if *format == "asc" {
-		asc := canlog.NewASCWriter(out)
-		frame = func(r *canbus.Received) error {
-			recorded++
-			return wrapWrite(asc.Write(r))
-		}
-		drop = func(name string, n, total uint64) error {
-			return wrapWrite(asc.Comment(fmt.Sprintf("%s dropped %d frames (%d in all)", name, n, total)))
-		}
-		flush = func() error { return wrapWrite(errors.Join(asc.Flush(), out.Flush())) }
-		finish = func() error { return wrapWrite(errors.Join(asc.Close(), out.Flush())) }
-	}
+	flush := func() error { return wrapWrite(errors.Join(tw.Flush(), out.Flush())) }
+	finish := func() error { return wrapWrite(errors.Join(tw.Close(), out.Flush())) }
 	err = rx.run(ctx, frame, drop, flush)
 	if ferr := finish(); err == nil {
 		err = ferr
