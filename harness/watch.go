@@ -248,9 +248,7 @@ func (w *Watcher) Violations() []Violation {
 func (w *Watcher) Stop() error {
 	w.cancel()
 	<-w.done
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	w.b.rec.sync(ctx, time.Now())
-	cancel()
+	w.b.syncObserver(100 * time.Millisecond) // the frames sent until now, judged too
 	for {
 		// The cursor's context has ended: it returns what is recorded, then the error.
 		f, ticked, err := w.cur.nextOrTick()
