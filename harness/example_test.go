@@ -3,12 +3,13 @@ package harness_test
 import (
 	"context"
 	"fmt"
-	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"log"
 	"time"
 
+	car "github.com/cockpit-hil/hil/dbc/infotainmentref"
 	"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/profile"
+	_ "github.com/cockpit-hil/hil/headunit/simdut" // the simulator DUT kind
 	"github.com/cockpit-hil/hil/profiles"
 	"github.com/onsi/gomega"
 )
@@ -30,8 +31,8 @@ func openSim(ctx context.Context) *harness.Bench {
 // nextTrackOf expects the media status to show the track after the one it
 // shows now.
 func nextTrackOf(b *harness.Bench) harness.Expectation {
-	now, _ := b.Latest("IVI_MediaStatus")
-	return harness.Emits("IVI_MediaStatus", harness.Signal("TrackIndex", gomega.BeNumerically("==", now.Raw("TrackIndex")+1)))
+	now, _ := b.Latest(car.IVI_MediaStatus.Message)
+	return harness.Emits(car.IVI_MediaStatus.Message, harness.Signal("TrackIndex", gomega.BeNumerically("==", now.Raw("TrackIndex")+1)))
 }
 
 // A bench from a profile: press a steering-wheel button and wait for the
@@ -42,7 +43,9 @@ func Example() {
 	b := openSim(ctx)
 	defer b.Close()
 
-	r := b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, nextTrackOf(b), time.Second)
+	// car.SWC_Buttons.NextBtn is the typed name of "SWC_Buttons.NextBtn"
+	// (dbc/infotainmentref, generated from the DBC).
+	r := b.Press(ctx, car.SWC_Buttons.NextBtn).Until(ctx, nextTrackOf(b), time.Second)
 	if r.Err != nil {
 		log.Fatal(r.Err)
 	}
@@ -59,7 +62,7 @@ func ExampleBench_Sample() {
 	defer b.Close()
 
 	s, err := b.Sample(ctx, "music.next", 5, func(ctx context.Context) harness.Reaction {
-		return b.Press(ctx, "SWC_Buttons.NextBtn").Until(ctx, nextTrackOf(b), time.Second)
+		return b.Press(ctx, car.SWC_Buttons.NextBtn).Until(ctx, nextTrackOf(b), time.Second)
 	})
 	if err != nil {
 		log.Fatal(err)
