@@ -31,7 +31,9 @@ var writers = map[string]struct {
 	ext string
 	new func(w io.Writer, width int) RecordWriter
 }{
-	"log": {".log", func(w io.Writer, width int) RecordWriter { return &LogWriter{w: bufio.NewWriterSize(w, 64<<10), Width: width} }},
+	"log": {".log", func(w io.Writer, width int) RecordWriter {
+		return &LogWriter{w: bufio.NewWriterSize(w, 64<<10), Width: width}
+	}},
 	"asc": {".asc", func(w io.Writer, _ int) RecordWriter { return NewASCWriter(w) }},
 }
 
