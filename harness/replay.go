@@ -86,11 +86,7 @@ func (b *Bench) Replay(ctx context.Context, path string, overrides ...string) *S
 					}
 					l := layouts[m]
 					if l.Protected() {
-						var counter uint8
-						if l.HasCounter() {
-							counter = uint8(l.Counter(data))
-						}
-						l.Seal(data, counter)
+						l.Seal(data, l.Counter(data)) // the counter kept, the CRC made anew
 					}
 				}
 			}

@@ -311,7 +311,7 @@ func behaviours(mk rigMaker) {
 			l, _ := e2e.LayoutOf(ic.NewSWC_Buttons().Descriptor(), e2e.DefaultNames)
 			frame := func(counter uint8, next bool, corrupt bool) canbus.Frame {
 				f := ic.NewSWC_Buttons().SetNextBtn(ic.SWC_Buttons_NextBtn(next)).Frame()
-				l.Seal(f.Data[:f.Length], counter)
+				l.Seal(f.Data[:f.Length], int(counter))
 				if corrupt {
 					f.Data[0] ^= 0xFF
 				}

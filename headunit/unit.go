@@ -310,8 +310,8 @@ func (u *Unit) transmit(ctx context.Context, now time.Time) error {
 		data := f.Data[:f.Length]
 		if o.next.IsZero() || !now.Before(o.next) || !bytes.Equal(data, o.last) {
 			o.last = append(o.last[:0], data...)
-			o.layout.Seal(data, o.counter)
-			o.counter = (o.counter + 1) % e2e.CounterModulo
+			o.layout.Seal(data, int(o.counter))
+			o.counter = uint8((int(o.counter) + 1) % o.layout.Counters())
 			if err := u.bus.Send(ctx, canbus.FromEinride(f)); err != nil {
 				return fmt.Errorf("head unit send %s: %w", o.m.Descriptor().Name, err)
 			}

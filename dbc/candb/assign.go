@@ -164,22 +164,21 @@ func (m *Message) Initial() []byte {
 // E2E returns where the message carries its alive counter and CRC.
 func (m *Message) E2E(names e2e.Names) (e2e.Layout, error) {
 	var counter, crc e2e.Field
-	crcByte := -1
+	var counterBits int
+	var span e2e.Span
 	for _, s := range m.Signals {
 		switch s.Name {
 		case names.Counter:
-			if s.Length < 4 {
-				return e2e.Layout{}, fmt.Errorf("%s: counter %s has %d bits, needs 4", m.Name, s.Name, s.Length)
-			}
-			counter = s
+			counter, counterBits = s, s.Length
 		case names.CRC:
-			if s.Length != 8 || s.BigEndian || s.Start%8 != 0 {
-				return e2e.Layout{}, fmt.Errorf("%s: CRC %s must fill one whole byte", m.Name, s.Name)
+			var ok bool
+			if span, ok = e2e.SpanOf(s.Start, s.Length, s.BigEndian); !ok {
+				return e2e.Layout{}, fmt.Errorf("%s: CRC %s must fill whole bytes (starts at bit %d, %d bits)", m.Name, s.Name, s.Start, s.Length)
 			}
-			crc, crcByte = s, s.Start/8
+			crc = s
 		}
 	}
-	return e2e.NewLayout(counter, crc, crcByte), nil
+	return e2e.NewLayout(counter, counterBits, crc, span), nil
 }
 
 // Build makes one message's payload from MESSAGE.SIGNAL=VALUE assignments:
@@ -239,7 +238,7 @@ func (db *Database) Build(assignments []string, counter uint8) (*Message, []byte
 		counter = uint8(m.byName[e2e.DefaultNames.Counter].Raw(data))
 	}
 	if !set[e2e.DefaultNames.CRC] {
-		l.Seal(data, counter)
+		l.Seal(data, int(counter))
 	}
 	return m, data, nil
 }

@@ -5,7 +5,9 @@
 //
 // A message declares them by its signals' names: "Counter" and "CRC" unless
 // Names says otherwise (an OEM's DBC may call them AliveCounter and
-// Checksum). The CRC signal must fill one whole byte.
+// Checksum). The CRC signal must fill whole bytes. Other networks protect
+// their messages by other schemes (AUTOSAR's E2E profiles, an OEM's): a
+// Layout takes any Scheme.
 package e2e
 
 import (
@@ -18,30 +20,6 @@ import (
 
 // CounterModulo is the alive counter's range: 0..15.
 const CounterModulo = 16
-
-var crcTable = func() (t [256]uint8) {
-	for i := range t {
-		c := uint8(i)
-		for range 8 {
-			if c&0x80 != 0 {
-				c = c<<1 ^ 0x1D
-			} else {
-				c <<= 1
-			}
-		}
-		t[i] = c
-	}
-	return t
-}()
-
-// CRC8 is CRC-8/SAE-J1850 of data; its check value for "123456789" is 0x4B.
-func CRC8(data []byte) uint8 {
-	c := uint8(0xFF)
-	for _, b := range data {
-		c = crcTable[c^b]
-	}
-	return c ^ 0xFF
-}
 
 // Names are the signal names that carry the counter and the CRC.
 type Names struct{ Counter, CRC string }
@@ -56,17 +34,59 @@ type Field interface {
 	SetRaw(data []byte, raw uint64)
 }
 
-// Layout is where one message carries its counter and CRC.
+// Layout is where one message carries its counter and CRC, and the
+// scheme that computes them (the reference network's unless WithScheme
+// says otherwise).
 type Layout struct {
-	counter Field
-	crc     Field
-	crcByte int
+	counter     Field
+	counterBits int
+	crc         Field
+	span        Span
+	scheme      Scheme
 }
 
-// NewLayout describes a message's protection: counter may be nil, and crc
-// may be nil (crcByte is then ignored).
-func NewLayout(counter, crc Field, crcByte int) Layout {
-	return Layout{counter: counter, crc: crc, crcByte: crcByte}
+// NewLayout describes a message's protection: counter (of counterBits
+// bits) may be nil, and crc may be nil (span is then ignored).
+func NewLayout(counter Field, counterBits int, crc Field, span Span) Layout {
+	return Layout{counter: counter, counterBits: counterBits, crc: crc, span: span}
+}
+
+// WithScheme is the layout protected by another scheme.
+func (l Layout) WithScheme(s Scheme) Layout {
+	l.scheme = s
+	return l
+}
+
+// Scheme is the layout's scheme.
+func (l Layout) Scheme() Scheme {
+	if l.scheme == nil {
+		return Reference{}
+	}
+	return l.scheme
+}
+
+// SpanOf is the bytes a signal fills, by its DBC start bit, length and
+// byte order; ok is false when it does not fill whole bytes.
+func SpanOf(start, length int, bigEndian bool) (span Span, ok bool) {
+	lo, hi := start, start+length-1
+	if bigEndian {
+		// The start bit is the most significant; the signal runs down
+		// through its byte and on into the next byte's bit 7.
+		lo, hi = start, start
+		pos := start
+		for range length {
+			lo, hi = min(lo, pos), max(hi, pos)
+			if pos%8 == 0 {
+				pos += 15
+			} else {
+				pos--
+			}
+		}
+	}
+	if length <= 0 || lo%8 != 0 || (hi+1)%8 != 0 {
+		return Span{}, false
+	}
+	return Span{At: lo / 8, Len: (hi + 1 - lo) / 8}, true
 }
 
 // LayoutOf finds the counter and CRC signals of a generated message.
@@ -75,15 +95,13 @@ func LayoutOf(m *descriptor.Message, names Names) (Layout, error) {
 	for _, s := range m.Signals {
 		switch s.Name {
 		case names.Counter:
-			if s.Length < 4 {
-				return l, fmt.Errorf("e2e layout of %s: counter %s has %d bits, needs 4", m.Name, s.Name, s.Length)
-			}
-			l.counter = einrideField{s}
+			l.counter, l.counterBits = einrideField{s}, int(s.Length)
 		case names.CRC:
-			if s.Length != 8 || s.Start%8 != 0 || s.IsBigEndian {
-				return l, fmt.Errorf("e2e layout of %s: CRC %s must fill one whole byte (starts at bit %d, %d bits)", m.Name, s.Name, s.Start, s.Length)
+			span, ok := SpanOf(int(s.Start), int(s.Length), s.IsBigEndian)
+			if !ok {
+				return l, fmt.Errorf("e2e layout of %s: CRC %s must fill whole bytes (starts at bit %d, %d bits)", m.Name, s.Name, s.Start, s.Length)
 			}
-			l.crc, l.crcByte = einrideField{s}, int(s.Start/8)
+			l.crc, l.span = einrideField{s}, span
 		}
 	}
 	return l, nil
@@ -110,48 +128,54 @@ func (l Layout) Protected() bool { return l.counter != nil || l.crc != nil }
 // HasCounter reports whether the message carries an alive counter.
 func (l Layout) HasCounter() bool { return l.counter != nil }
 
+// Counters is the alive counter's range, 0..Counters()-1: the scheme's,
+// or less where the counter signal has fewer bits; 1 without a counter.
+func (l Layout) Counters() int {
+	if l.counter == nil {
+		return 1
+	}
+	n := l.Scheme().Counters()
+	if l.counterBits > 0 && l.counterBits < 31 {
+		n = min(n, 1<<l.counterBits)
+	}
+	return n
+}
+
 // Counter reads the alive counter (0 when the message has none).
-func (l Layout) Counter(data []byte) uint64 {
+func (l Layout) Counter(data []byte) int {
 	if l.counter == nil {
 		return 0
 	}
-	return l.counter.Raw(data)
+	return int(l.counter.Raw(data))
 }
 
-// Seal writes the counter (modulo 16) and then the CRC over the other bytes.
-func (l Layout) Seal(data []byte, counter uint8) {
+// Seal writes the counter (modulo Counters) and then what the scheme
+// derives: its header, if it has one, and the CRC.
+func (l Layout) Seal(data []byte, counter int) {
+	counter %= l.Counters()
 	if l.counter != nil {
-		l.counter.SetRaw(data, uint64(counter%CounterModulo))
+		l.counter.SetRaw(data, uint64(counter))
 	}
 	if l.crc != nil {
-		l.crc.SetRaw(data, uint64(l.crcOf(data)))
+		if h, ok := l.Scheme().(HeaderWriter); ok {
+			h.WriteHeader(data, l.span)
+		}
+		l.crc.SetRaw(data, l.crcOf(data, counter))
 	}
 }
 
-func (l Layout) crcOf(data []byte) uint8 {
-	var buf [64]byte
-	n := 0
-	for i, b := range data {
-		if i != l.crcByte {
-			buf[n] = b
-			n++
-		}
-	}
-	return CRC8(buf[:n])
+func (l Layout) crcOf(data []byte, counter int) uint64 {
+	return l.Scheme().CRC(data, l.span, counter)
 }
 
 // Sequence returns the payloads a cyclic sender cycles through: one per
 // counter value, starting at first, each with its CRC; or data alone, sealed,
 // for a message without a counter.
-func (l Layout) Sequence(data []byte, first uint8) [][]byte {
-	n := 1
-	if l.counter != nil {
-		n = CounterModulo
-	}
-	seq := make([][]byte, n)
+func (l Layout) Sequence(data []byte, first int) [][]byte {
+	seq := make([][]byte, l.Counters())
 	for i := range seq {
 		seq[i] = append([]byte(nil), data...)
-		l.Seal(seq[i], first+uint8(i))
+		l.Seal(seq[i], first+i)
 	}
 	return seq
 }
@@ -160,6 +184,7 @@ func (l Layout) Sequence(data []byte, first uint8) [][]byte {
 var (
 	ErrCRC          = errors.New("CRC mismatch")
 	ErrCounterStuck = errors.New("alive counter did not advance")
+	ErrCounterRange = errors.New("alive counter out of range")
 )
 
 // Checker is a receiver's view of one protected message: it accepts a frame
@@ -174,13 +199,16 @@ func NewChecker(l Layout) *Checker { return &Checker{l: l, last: -1} }
 
 // Accept checks a payload and, when it is good, remembers its counter.
 func (c *Checker) Accept(data []byte) error {
+	if c.l.counter != nil && c.l.Counter(data) >= c.l.Counters() {
+		return fmt.Errorf("% X: %w: %d is not below %d", data, ErrCounterRange, c.l.Counter(data), c.l.Counters())
+	}
 	if c.l.crc != nil {
-		if got, want := uint8(c.l.crc.Raw(data)), c.l.crcOf(data); got != want {
+		if got, want := c.l.crc.Raw(data), c.l.crcOf(data, c.l.Counter(data)); got != want {
 			return fmt.Errorf("% X: %w: carries %02X, payload gives %02X", data, ErrCRC, got, want)
 		}
 	}
 	if c.l.counter != nil {
-		n := int(c.l.counter.Raw(data) % CounterModulo)
+		n := c.l.Counter(data)
 		if n == c.last {
 			return fmt.Errorf("% X: %w: still %d", data, ErrCounterStuck, n)
 		}

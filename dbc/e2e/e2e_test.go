@@ -97,3 +97,45 @@ func TestUnprotectedAndBadLayouts(t *testing.T) {
 		t.Error("a 2-bit CRC was accepted")
 	}
 }
+
+// The catalogue's check values ("123456789") and the CRC library's own
+// examples (SWS CRC Library) for each CRC the profiles use.
+func TestCRCCheckValues(t *testing.T) {
+	check := []byte("123456789")
+	examples := [][]byte{
+		{0x00, 0x00, 0x00, 0x00}, {0xF2, 0x01, 0x83}, {0x0F, 0xAA, 0x00, 0x55}, {0x00, 0xFF, 0x55, 0x11},
+		{0x33, 0x22, 0x55, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF}, {0x92, 0x6B, 0x55}, {0xFF, 0xFF, 0xFF, 0xFF},
+	}
+	for _, tc := range []struct {
+		name  string
+		sum   func([]byte) uint64
+		check uint64
+		want  []uint64 // for the examples, in order
+	}{
+		{"CRC-8/AUTOSAR (8H2F)", func(d []byte) uint64 { return uint64(CRC8H2F(d)) }, 0xDF,
+			[]uint64{0x12, 0xC2, 0xC6, 0x77, 0x11, 0x33, 0x6C}},
+		{"CRC-16/IBM-3740", func(d []byte) uint64 { return uint64(CRC16(d)) }, 0x29B1,
+			[]uint64{0x84C0, 0xD374, 0x2023, 0xB8F9, 0xF53F, 0x0745, 0x1D0F}},
+		{"CRC-32/AUTOSAR (P4)", func(d []byte) uint64 { return uint64(CRC32P4(d)) }, 0x1697D06A,
+			[]uint64{0x6FB32240, 0x4F721A25, 0x20662DF8, 0x9BD7996E, 0xA65A343D, 0xEE688A78, 0xFFFFFFFF}},
+	} {
+		if got := tc.sum(check); got != tc.check {
+			t.Errorf("%s(123456789) = %X, want %X", tc.name, got, tc.check)
+		}
+		for i, ex := range examples {
+			if got := tc.sum(ex); got != tc.want[i] {
+				t.Errorf("%s(% X) = %X, want %X", tc.name, ex, got, tc.want[i])
+			}
+		}
+	}
+	// Continuing a CRC over pieces is the CRC over the whole.
+	if a, b := crc8H2F.Continue(crc8H2F.Sum(check[:4]), check[4:]), CRC8H2F(check); a != b {
+		t.Errorf("8H2F continued %02X, whole %02X", a, b)
+	}
+	if a, b := crcCCITT.Continue(crcCCITT.Sum(check[:3]), check[3:]), CRC16(check); a != b {
+		t.Errorf("CRC16 continued %04X, whole %04X", a, b)
+	}
+	if a, b := crc32P4.Continue(crc32P4.Sum(check[:5]), check[5:]), CRC32P4(check); a != b {
+		t.Errorf("CRC32P4 continued %08X, whole %08X", a, b)
+	}
+}

@@ -42,7 +42,7 @@ type message struct {
 	// first is the counter of the sequence's first frame: an update keeps
 	// the sender's place in the sequence, so it must keep the counters
 	// the places had.
-	first uint8
+	first int
 }
 
 // Start plays every cyclic message not sent by dut, starting from each
@@ -96,7 +96,7 @@ func (s *Sim) Kernel() bool { return canbus.KernelCyclic(s.bus) }
 func (p *message) frames() []canbus.Frame { return p.framesFrom(p.first) }
 
 // framesFrom is the message's counter sequence starting at first.
-func (p *message) framesFrom(first uint8) []canbus.Frame {
+func (p *message) framesFrom(first int) []canbus.Frame {
 	seq := p.layout.Sequence(p.data, first)
 	frames := make([]canbus.Frame, len(seq))
 	for i, d := range seq {
@@ -272,7 +272,7 @@ func (s *Sim) ResumeAfter(ctx context.Context, message string, last []byte) erro
 	}
 	p.first = 0
 	if last != nil && p.layout.HasCounter() {
-		p.first = uint8(p.layout.Counter(last)+1) % e2e.CounterModulo
+		p.first = (p.layout.Counter(last) + 1) % p.layout.Counters()
 	}
 	var err error
 	p.cyc, err = canbus.StartCyclic(ctx, s.bus, p.m.CycleTime, p.frames()...)

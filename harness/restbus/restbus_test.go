@@ -150,7 +150,7 @@ func TestResumeAfterContinuesTheCounter(t *testing.T) {
 			}
 			// The last frame on the bus: a one-off one, counter tc.last.
 			last := m.Initial()
-			l.Seal(last, tc.last)
+			l.Seal(last, int(tc.last))
 			check := e2e.NewChecker(l)
 			if err := check.Accept(last); err != nil {
 				t.Fatal(err)
