@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"github.com/cockpit-hil/hil/dbc"
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/dbc/codegen"
+	"github.com/cockpit-hil/hil/dbc/e2e"
+	"github.com/cockpit-hil/hil/dbc/protection"
 )
 
 // loadDBC loads --dbc FILE; "" means the built-in reference network.
@@ -35,14 +38,59 @@ func loadDBC(path string, stderr io.Writer) (*candb.Database, error) {
 
 // annotator makes what cantools decode --single-line appends to a candump
 // line: " :: Message(Signal: value unit, ...)", or cantools' words for an
-// unknown ID or a frame too short for its message.
+// unknown ID or a frame too short for its message; with E2E protection
+// given (--e2e), a protected message's line ends " :: E2E ok" or
+// " :: E2E bad (REASON)".
 type annotator struct {
-	db     *candb.Database
-	values []candb.Value
-	b      strings.Builder
+	db        *candb.Database
+	values    []candb.Value
+	b         strings.Builder
+	protected map[string]e2e.Layout      // by message name
+	checks    map[[2]string]*e2e.Checker // by interface and message: each sender's counter
 }
 
-func (a *annotator) annotate(f *canbus.Frame) string {
+// newAnnotator decodes by db and, with spec (a preset or a file, "" for
+// none), checks each protected message's E2E protection.
+func newAnnotator(db *candb.Database, spec string) (*annotator, error) {
+	a := &annotator{db: db}
+	if spec == "" {
+		return a, nil
+	}
+	c, err := protection.Load(spec)
+	if err != nil {
+		return nil, err
+	}
+	if a.protected, err = c.Layouts(db); err != nil {
+		return nil, err
+	}
+	a.checks = map[[2]string]*e2e.Checker{}
+	return a, nil
+}
+
+// e2eVerdict is what the protection of m says of a frame, "" when m is
+// not protected.
+func (a *annotator) e2eVerdict(iface string, m *candb.Message, data []byte) string {
+	l, ok := a.protected[m.Name]
+	if !ok {
+		return ""
+	}
+	key := [2]string{iface, m.Name}
+	c := a.checks[key]
+	if c == nil {
+		c = e2e.NewChecker(l)
+		a.checks[key] = c
+	}
+	var ce *e2e.CheckError
+	if err := c.Accept(data); errors.As(err, &ce) {
+		return " :: E2E bad (" + ce.Reason() + ")"
+	} else if err != nil {
+		return " :: E2E bad (" + err.Error() + ")"
+	}
+	return " :: E2E ok"
+}
+
+func (a *annotator) annotate(r *canbus.Received) string {
+	f := &r.Frame
 	if f.Error || f.Remote {
 		return ""
 	}
@@ -68,6 +116,7 @@ func (a *annotator) annotate(f *canbus.Frame) string {
 		a.b.WriteString(v.Format())
 	}
 	a.b.WriteByte(')')
+	a.b.WriteString(a.e2eVerdict(r.Interface, m, f.Payload()))
 	return a.b.String()
 }
 

@@ -10,23 +10,29 @@ import (
 	"strings"
 
 	"github.com/cockpit-hil/hil/can/canlog"
+	"github.com/cockpit-hil/hil/dbc/protection"
 )
 
 const decodeExamples = `  candump vcan0 | hil decode --dbc oem.dbc          live, any candump style
   hil decode --dbc oem.dbc drive.log                 a log file
   hil decode drive.log                               the built-in reference network
   hil decode --dbc oem.dbc capture.asc               a Vector ASC trace (CANoe, CANalyzer)
+  hil decode --dbc vw_mqb.dbc --e2e vw-mqb drive.log  each protected frame judged: E2E ok or E2E bad (why)
 
 Each line is printed as it came, followed by " :: Message(Signal: value unit, ...)"
 as cantools decode --single-line prints it (" :: Unknown frame id ..." for IDs
 the DBC lacks). Lines that are not frames pass through unchanged. A Vector
 ASC trace (told by its "date"/"base" header, or a .asc name) is printed frame
-by frame as candump log lines, each decoded.
+by frame as candump log lines, each decoded. With --e2e, a protected
+message's line ends " :: E2E ok" or " :: E2E bad (CRC 0x6B, want 0x5A)",
+"(counter 3 repeated)", "(counter 15 out of range 0..14)"; the counter is
+followed per interface and message.
 `
 
 func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("decode", "[--dbc FILE] [LOG]", decodeExamples, stderr)
 	dbcPath := fs.String("dbc", "", "the DBC `FILE` (default: the built-in reference network)")
+	e2eSpec := fs.String("e2e", "", "check E2E protection by `SPEC`: a preset ("+strings.Join(protection.Presets(), ", ")+") or a file")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -49,10 +55,13 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	a := annotator{db: db}
+	a, err := newAnnotator(db, *e2eSpec)
+	if err != nil {
+		return err
+	}
 	br := bufio.NewReaderSize(in, 64<<10)
 	if canlog.IsASC(br, name) {
-		return decodeRecords(ctx, canlog.NewASCReader(br, name), out, &a, stderr)
+		return decodeRecords(ctx, canlog.NewASCReader(br, name), out, a, stderr)
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -63,7 +72,7 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		line := strings.TrimRight(sc.Text(), "\r")
 		out.WriteString(line)
 		if rec, err := canlog.ParseLineLoose(line); err == nil && rec.Kind == canlog.FrameLine {
-			out.WriteString(a.annotate(&rec.Frame))
+			out.WriteString(a.annotate(&rec.Received))
 		}
 		out.WriteByte('\n')
 		if len(sc.Bytes()) == 0 || !bufferedInput(in) {
@@ -94,7 +103,7 @@ func decodeRecords(ctx context.Context, r canlog.RecordReader, out *bufio.Writer
 		}
 		line = canlog.AppendLog(line[:0], &rec.Received, 0)
 		out.Write(line[:len(line)-1])
-		out.WriteString(a.annotate(&rec.Frame))
+		out.WriteString(a.annotate(&rec.Received))
 		out.WriteByte('\n')
 	}
 	return nil

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/can/canlog"
+	"github.com/cockpit-hil/hil/dbc/protection"
 )
 
 const dumpExamples = `  hil dump vcan0                      every frame, as candump vcan0 prints it
@@ -33,6 +35,7 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	stamp := fs.String("t", "", "timestamp `TYPE`: a (absolute), A (date), d (delta), z (from zero)")
 	ascii := fs.Bool("a", false, "print printable bytes after the data")
 	dbcPath := fs.String("dbc", "", "decode frames with the DBC `FILE` (\"builtin\" for the reference network)")
+	e2eSpec := fs.String("e2e", "", "with --dbc, check E2E protection by `SPEC`: a preset ("+strings.Join(protection.Presets(), ", ")+") or a file")
 	errorView := fs.Bool("e", false, "print error frames decoded (receive them with IFACE,#ERRMASK)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -65,7 +68,9 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		if err != nil {
 			return err
 		}
-		ann = &annotator{db: db}
+		if ann, err = newAnnotator(db, *e2eSpec); err != nil {
+			return err
+		}
 	}
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
@@ -94,7 +99,7 @@ func runDump(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 			line = screen.Append(line[:0], r)
 		}
 		if ann != nil {
-			if a := ann.annotate(&r.Frame); a != "" {
+			if a := ann.annotate(r); a != "" {
 				line = append(append(line[:len(line)-1], a...), '\n')
 			}
 		}

@@ -198,21 +198,48 @@ type Checker struct {
 func NewChecker(l Layout) *Checker { return &Checker{l: l, last: -1} }
 
 // Accept checks a payload and, when it is good, remembers its counter.
+// A bad one is a *CheckError.
 func (c *Checker) Accept(data []byte) error {
-	if c.l.counter != nil && c.l.Counter(data) >= c.l.Counters() {
-		return fmt.Errorf("% X: %w: %d is not below %d", data, ErrCounterRange, c.l.Counter(data), c.l.Counters())
+	n := c.l.Counter(data)
+	if c.l.counter != nil && n >= c.l.Counters() {
+		return &CheckError{Data: data, Err: ErrCounterRange, Counter: n, Counters: c.l.Counters()}
 	}
 	if c.l.crc != nil {
-		if got, want := c.l.crc.Raw(data), c.l.crcOf(data, c.l.Counter(data)); got != want {
-			return fmt.Errorf("% X: %w: carries %02X, payload gives %02X", data, ErrCRC, got, want)
+		if got, want := c.l.crc.Raw(data), c.l.crcOf(data, n); got != want {
+			return &CheckError{Data: data, Err: ErrCRC, Got: got, Want: want, Counter: n}
 		}
 	}
 	if c.l.counter != nil {
-		n := c.l.Counter(data)
 		if n == c.last {
-			return fmt.Errorf("% X: %w: still %d", data, ErrCounterStuck, n)
+			return &CheckError{Data: data, Err: ErrCounterStuck, Counter: n}
 		}
 		c.last = n
 	}
 	return nil
+}
+
+// CheckError is a payload a Checker refused, and why.
+type CheckError struct {
+	Data      []byte
+	Err       error  // ErrCRC, ErrCounterStuck or ErrCounterRange
+	Got, Want uint64 // the CRC carried and the CRC due (ErrCRC)
+	Counter   int
+	Counters  int // the counter's range (ErrCounterRange)
+}
+
+func (e *CheckError) Error() string { return fmt.Sprintf("% X: %v: %s", e.Data, e.Err, e.Reason()) }
+func (e *CheckError) Unwrap() error { return e.Err }
+
+// Reason says what was wrong in a few words: "CRC 0x6B, want 0x5A",
+// "counter 3 repeated", "counter 15 out of range 0..14".
+func (e *CheckError) Reason() string {
+	switch e.Err {
+	case ErrCRC:
+		return fmt.Sprintf("CRC 0x%02X, want 0x%02X", e.Got, e.Want)
+	case ErrCounterStuck:
+		return fmt.Sprintf("counter %d repeated", e.Counter)
+	case ErrCounterRange:
+		return fmt.Sprintf("counter %d out of range 0..%d", e.Counter, e.Counters-1)
+	}
+	return e.Err.Error()
 }

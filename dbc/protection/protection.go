@@ -22,11 +22,10 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/cockpit-hil/hil/dbc/candb"
 	"github.com/cockpit-hil/hil/dbc/e2e"
 	"github.com/cockpit-hil/hil/internal/suggest"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed presets/*.yaml
