@@ -26,7 +26,7 @@ var _ = Describe("the hil command line", func() {
 		Entry("replay with a bad assignment", 2, `assignment "vcan0": want DEST=SRC`, "replay", "vcan0"),
 		Entry("replay of a missing file", 1, "open trace", "replay", "-I", "/nonexistent.log"),
 		Entry("missing interface", 1, "ip link add nosuch0 type vcan", "send", "nosuch0", "123#00"),
-		Entry("help", 0, "hil send [--dbc FILE] IFACE FRAME", "send", "-h"),
+		Entry("help", 0, "hil send [--dbc FILE] [--e2e SPEC] IFACE FRAME", "send", "-h"),
 		Entry("misspelt signal", 1, `no signal "NxtBtn" in SWC_Buttons; did you mean NextBtn?`, "send", "virtual", "SWC_Buttons.NxtBtn=1"),
 		Entry("value out of range", 1, "out of range [0, 655.35] km/h", "send", "virtual", "ESP_VehicleSpeed.VehicleSpeed=999"),
 		Entry("dbc check without files", 2, "no DBC file given", "dbc", "check"),

@@ -178,3 +178,40 @@ func bitwiseCRC8(poly byte, hexBytes string, extra ...byte) string {
 // CRC-8/AUTOSAR with profile 2's data ID after the bytes.
 func j1850(hexBytes string) string               { return bitwiseCRC8(0x1D, hexBytes) }
 func mqbCRC(hexBytes string, dataID byte) string { return bitwiseCRC8(0x2F, hexBytes, dataID) }
+
+var _ = Describe("hil encode", func() {
+	encode := func(args ...string) (string, error) {
+		GinkgoHelper()
+		out, err := exec.Command(hil, append([]string{"encode"}, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+
+	It("builds a frame by signal names without a bus, and re-seals one given", func() {
+		out, err := encode("TCU_Gear.Gear=R", "--counter", "3")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(Equal("0F8#" + j1850("0301") + "0301"))
+		// A frame given keeps its counter and data; its CRC is made anew.
+		out, err = encode("0F8#000301")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(Equal("0F8#" + j1850("0301") + "0301"))
+	})
+
+	It("re-seals a VW MQB frame from a car with its CRC byte zeroed into the original", func() {
+		dir := GinkgoT().TempDir()
+		dbcFile, conf := filepath.Join(dir, "esp21.dbc"), filepath.Join(dir, "esp21.yaml")
+		Expect(os.WriteFile(dbcFile, []byte("VERSION \"\"\nBU_: Gateway XXX\nBO_ 253 ESP_21: 8 Gateway\n SG_ ESP_21_CRC : 0|8@1+ (1,0) [0|255] \"\" XXX\n SG_ ESP_21_BZ : 8|4@1+ (1,0) [0|15] \"\" XXX\n"), 0o644)).To(Succeed())
+		Expect(os.WriteFile(conf, []byte("messages:\n  ESP_21: {scheme: autosar-p02, data_ids: [0xB4, 0xEF, 0xF8, 0x49, 0x1E, 0xE5, 0xC2, 0xC0, 0x97, 0x19, 0x3C, 0xC9, 0xF1, 0x98, 0xD6, 0x61]}\n"), 0o644)).To(Succeed())
+		for _, captured := range []string{"0FD#DCD21F8000000300", "0FD#63DF1F8000000300"} {
+			zeroed := "0FD#00" + captured[6:]
+			out, err := encode("--dbc", dbcFile, "--e2e", conf, zeroed)
+			Expect(err).NotTo(HaveOccurred(), out)
+			Expect(out).To(Equal(captured))
+		}
+	})
+
+	It("tells hil send to a bus where no one listens to use hil encode", func() {
+		out, err := exec.Command(hil, "send", "virtual", "TCU_Gear.Gear=R").CombinedOutput()
+		Expect(err).To(HaveOccurred())
+		Expect(string(out)).To(ContainSubstring("use hil encode TCU_Gear.Gear=R"))
+	})
+})

@@ -24,6 +24,7 @@ type command struct {
 var commands = []command{
 	{"dump", "print received frames as candump does", runDump},
 	{"send", "send one frame in cansend syntax", runSend},
+	{"encode", "print a frame built by signal names, or re-sealed, without a bus", runEncode},
 	{"record", "write received frames to a log file as candump -L does", runRecord},
 	{"replay", "play a log back with its timing as canplayer does", runReplay},
 	{"link", "show or set a CAN interface: bitrate, modes, state, counters", runLink},
