@@ -43,18 +43,18 @@ package {{.Package}}_test
 
 import (
 	"os"
-{{- if eq .Kind "simulator"}}
 	"testing"
 	"time"
 
+	{{if .Messages}}car "{{.Module}}/{{.Network}}ref"
 	{{end}}"github.com/cockpit-hil/hil/harness"
 	"github.com/cockpit-hil/hil/harness/profile"
 	"github.com/cockpit-hil/hil/harness/suite"
+{{- if eq .Kind "simulator"}}
 	_ "github.com/cockpit-hil/hil/headunit/simdut" // the reference head unit, in process
+{{- end}}
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-{{- end}}
-	{{if .Messages}}car "{{.Module}}/{{.Network}}ref"
 )
 
 // kit is the bench and the helpers the specs use (harness/suite).
