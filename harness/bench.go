@@ -28,6 +28,7 @@ import (
 	"github.com/cockpit-hil/hil/can/candial"
 	"github.com/cockpit-hil/hil/dbc"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/e2e"
 	"github.com/cockpit-hil/hil/dbc/ref"
 	"github.com/cockpit-hil/hil/harness/latency"
 	"github.com/cockpit-hil/hil/harness/probe"
@@ -43,6 +44,10 @@ type Bench struct {
 	// Timing are the behaviour parameters of the budget file's timing
 	// section (music.volume.hold_delay, ...).
 	Timing latency.Timing
+	// Protection is each protected message's E2E layout (the profile's
+	// e2e:), by name: how the rest-bus seals its frames and the
+	// continuous checks judge the DUT's.
+	Protection map[string]e2e.Layout
 	// Interface is the bus this session uses: the profile's, moved to this
 	// Ginkgo process's own interface when suites run in parallel.
 	Interface string
@@ -117,6 +122,9 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	if b.Budgets, err = LoadBudgets(p); err != nil {
 		return nil, err
 	}
+	if b.Protection, err = LoadProtection(p, b.DB); err != nil {
+		return nil, err
+	}
 	if b.Timing, err = LoadTiming(p); err != nil {
 		return nil, err
 	}
@@ -184,7 +192,7 @@ func Open(ctx context.Context, p *profile.Profile, o Options) (_ *Bench, err err
 	if err := b.openProbes(readyCtx); err != nil {
 		return nil, err
 	}
-	if b.rest, err = restbus.Start(runCtx, b.restBus, b.DB, p.DUT.Node); err != nil {
+	if b.rest, err = restbus.StartProtected(runCtx, b.restBus, b.DB, p.DUT.Node, b.Protection); err != nil {
 		return nil, err
 	}
 	var played []*candb.Message

@@ -22,6 +22,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gleak"
+	"go.yaml.in/yaml/v3"
 )
 
 // loadProfile reads a shipped profile.
@@ -220,6 +221,25 @@ var _ = Describe("continuous checks", Label("vehicle"), Serial, func() {
 		b := openBench(ctx, simProfile(nil))
 		w := b.Watch(ctx)
 		time.Sleep(time.Second)
+		Expect(w.Stop()).To(Succeed())
+	}, SpecTimeout(time.Minute))
+
+	It("judge the DUT's frames by their E2E protection, naming the frame and why (negative control: a scheme the DUT does not follow)", func(ctx SpecContext) {
+		// The reference head unit counts its heartbeat 0..15; profile 1
+		// counts 0..14, so its 15 is out of range.
+		p := simProfile(nil)
+		Expect(yaml.Unmarshal([]byte("default: reference\nmessages:\n  IVI_Heartbeat: {scheme: autosar-p01, data_id: 0x3B0}\n"), &p.E2E)).To(Succeed())
+		b := openBench(ctx, p)
+		Expect(b.Protection).To(HaveKey("IVI_Heartbeat"))
+		w := b.Watch(ctx)
+		time.Sleep(1700 * time.Millisecond) // 17 heartbeats: one counter cycle
+		err := w.Stop()
+		Expect(err).To(MatchError(MatchRegexp(`e2e: IVI_Heartbeat 3B0#[0-9A-F]F[0-9A-F]+ breaks its E2E protection \(autosar-p01\(data_id=0x03B0, mode=both\)\): counter 15 out of range 0\.\.14`)))
+		// The same DUT under the reference network's protection is clean.
+		ok := openBench(ctx, simProfile(nil))
+		Expect(ok.Protection).To(HaveKey("SWC_Buttons"))
+		w = ok.Watch(ctx)
+		time.Sleep(1700 * time.Millisecond)
 		Expect(w.Stop()).To(Succeed())
 	}, SpecTimeout(time.Minute))
 

@@ -52,9 +52,7 @@ func (b *Bench) Replay(ctx context.Context, path string, overrides ...string) *S
 	}
 	layouts := map[*candb.Message]e2e.Layout{}
 	for m := range byMsg {
-		if layouts[m], err = m.E2E(e2e.DefaultNames); err != nil {
-			return s.failed(fmt.Errorf("replay %s: %w", path, err))
-		}
+		layouts[m] = b.Protection[m.Name] // re-sealed as the network protects it
 	}
 	var first canbus.Frame
 	started := make(chan struct{})

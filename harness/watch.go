@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockpit-hil/hil/can/canbus"
 	"github.com/cockpit-hil/hil/dbc/candb"
+	"github.com/cockpit-hil/hil/dbc/e2e"
 	"github.com/cockpit-hil/hil/dbc/ref"
 )
 
@@ -78,6 +79,7 @@ type watched struct {
 	m      *candb.Message
 	last   time.Time
 	silent bool
+	e2e    *e2e.Checker // the message's protection, nil when it has none
 }
 
 // Watch starts the continuous checks from now: each cyclic message the DUT
@@ -98,7 +100,11 @@ func (b *Bench) Watch(ctx context.Context) *Watcher {
 			if f, ok := b.Latest(ref.Message(m.Name)); ok {
 				last = f.Time
 			}
-			w.cyclic = append(w.cyclic, &watched{m: m, last: last})
+			c := &watched{m: m, last: last}
+			if l, ok := b.Protection[m.Name]; ok && l.Protected() {
+				c.e2e = e2e.NewChecker(l)
+			}
+			w.cyclic = append(w.cyclic, c)
 		}
 	}
 	var err error
@@ -182,6 +188,14 @@ func (w *Watcher) frame(f *canbus.Received) {
 	for _, c := range w.cyclic {
 		if f.ID == c.m.ID && f.Extended == c.m.Extended && !f.Error {
 			c.last, c.silent = f.Time, false
+			if c.e2e == nil || int(f.Len) < c.m.Length {
+				continue
+			}
+			// A receiver of the DUT's frame would drop it: so does the check.
+			var ce *e2e.CheckError
+			if err := c.e2e.Accept(f.Payload()); errors.As(err, &ce) {
+				w.add(f.Time, "e2e", "%s %s breaks its E2E protection (%s): %s", c.m.Name, f.Frame.String(), c.e2e.Scheme(), ce.Reason())
+			}
 		}
 	}
 	if r := &w.running; r.m != nil && f.ID == r.m.ID && f.Extended == r.m.Extended && !f.Error && int(f.Len) >= r.m.Length {

@@ -194,6 +194,9 @@ type Checker struct {
 	last int // -1 before the first frame
 }
 
+// Scheme names the checker's scheme.
+func (c *Checker) Scheme() string { return c.l.Scheme().Name() }
+
 // NewChecker returns a checker that accepts any counter value first.
 func NewChecker(l Layout) *Checker { return &Checker{l: l, last: -1} }
 

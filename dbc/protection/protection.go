@@ -200,16 +200,21 @@ func (c *Config) Layouts(db *candb.Database) (map[string]e2e.Layout, error) {
 		}
 		listed[m] = true
 		names := e2e.Names{Counter: e.Counter, CRC: e.CRC}
+		for what, n := range map[string]string{"counter": names.Counter, "crc": names.CRC} {
+			if _, ok := m.Signal(n); !ok && n != "" {
+				return nil, fmt.Errorf("%s:%d: %s: no %s signal %q%s", c.File, e.Line, m.Name, what, n, suggest.Closest(n, signalNames(m)))
+			}
+		}
 		if names.Counter == "" {
 			names.Counter = usual(m, counterNames)
 		}
 		if names.CRC == "" {
 			names.CRC = usual(m, crcNames)
 		}
-		for what, n := range map[string]string{"counter": names.Counter, "crc": names.CRC} {
-			if _, ok := m.Signal(n); !ok {
-				return nil, fmt.Errorf("%s:%d: %s: no %s signal %q (name it: %s: SIGNAL)%s", c.File, e.Line, m.Name, what, n, what, suggest.Closest(n, signalNames(m)))
-			}
+		_, hasCounter := m.Signal(names.Counter)
+		if _, hasCRC := m.Signal(names.CRC); !hasCounter && !hasCRC {
+			return nil, fmt.Errorf("%s:%d: %s has no counter or CRC signal by the usual names (%s; %s): name them (counter: SIGNAL, crc: SIGNAL)", c.File, e.Line, m.Name,
+				strings.Join(counterNames, ", "), strings.Join(crcNames, ", "))
 		}
 		l, err := m.E2E(names)
 		if err != nil {

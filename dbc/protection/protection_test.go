@@ -119,8 +119,9 @@ func TestConfigErrorsNameTheLineAndTheClosest(t *testing.T) {
 		{"key", "default: none\nmesages: {}\n", "e.yaml:2: unknown key \"mesages\" (want default or messages); did you mean messages?"},
 		{"default", "default: all\n", "e.yaml:1: default: \"all\" is not none or reference"},
 		{"message", "messages:\n  ESP21: {scheme: autosar-p02, data_ids: 1}\n", "e.yaml:2: vw_mqb_excerpt.dbc has no message ESP21; did you mean ESP_21?"},
+		{"unprotected", "messages:\n  Unprotected: {scheme: autosar-p02, data_ids: 1}\n", "e.yaml:2: Unprotected has no counter or CRC signal by the usual names"},
 		{"id", "messages:\n  0x999: {scheme: autosar-p02, data_ids: 1}\n", "e.yaml:2: vw_mqb_excerpt.dbc has no message with ID 0x999"},
-		{"signal", "messages:\n  ESP_21: {scheme: autosar-p02, data_ids: 1, crc: ESP_21_CRCX}\n", "e.yaml:2: ESP_21: no crc signal \"ESP_21_CRCX\" (name it: crc: SIGNAL); did you mean ESP_21_CRC?"},
+		{"signal", "messages:\n  ESP_21: {scheme: autosar-p02, data_ids: 1, crc: ESP_21_CRCX}\n", "e.yaml:2: ESP_21: no crc signal \"ESP_21_CRCX\"; did you mean ESP_21_CRC?"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse("e.yaml", []byte(tc.yaml))

@@ -30,6 +30,10 @@ type Profile struct {
 	DUT     DUT      `yaml:"dut"`
 	Probes  []Probe  `yaml:"probes"`
 	Budgets string   `yaml:"budgets"` // budget file relative to the profile
+	// E2E says which message carries which E2E protection: a preset
+	// (reference, vw-mqb), a file relative to the profile, or the YAML form
+	// inline (dbc/protection); absent, the reference network's.
+	E2E yaml.Node `yaml:"e2e"`
 
 	// Dir is the profile's directory, against which its paths resolve.
 	Dir string `yaml:"-"`
@@ -176,6 +180,9 @@ func parse(fsys fs.FS, name string, src []byte) (*Profile, error) {
 // checkKeys walks the YAML against the struct's fields, so an unknown key is
 // reported with its line and the closest known key.
 func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
+	if t == reflect.TypeOf(yaml.Node{}) {
+		return nil // a section another package reads (e2e:)
+	}
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 		if t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode {
 			for _, item := range n.Content {

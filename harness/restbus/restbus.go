@@ -46,14 +46,25 @@ type message struct {
 }
 
 // Start plays every cyclic message not sent by dut, starting from each
-// signal's initial value and then the given MESSAGE.SIGNAL=VALUE assignments.
+// signal's initial value and then the given MESSAGE.SIGNAL=VALUE
+// assignments, protected as the reference network protects them.
 func Start(ctx context.Context, bus canbus.Bus, db *candb.Database, dut string, initial ...string) (*Sim, error) {
+	return StartProtected(ctx, bus, db, dut, nil, initial...)
+}
+
+// StartProtected is Start with each message's E2E protection given, by
+// message name (dbc/protection's Layouts); a message it lacks is sent
+// unprotected. With nil it is Start.
+func StartProtected(ctx context.Context, bus canbus.Bus, db *candb.Database, dut string, layouts map[string]e2e.Layout, initial ...string) (*Sim, error) {
 	s := &Sim{db: db, bus: bus, dut: dut, played: map[string]*message{}}
 	for _, m := range db.Messages {
 		if slices.Contains(m.Senders, dut) || m.CycleTime <= 0 || m.Length > canbus.MaxFDLen {
 			continue
 		}
 		l, err := m.E2E(e2e.DefaultNames)
+		if layouts != nil {
+			l, err = layouts[m.Name], nil
+		}
 		if err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("start rest-bus: %w", err)
