@@ -81,7 +81,7 @@ func TestMotohawkAsCantoolsDecodesIt(t *testing.T) {
 	for _, v := range m.Decode([]byte{0x80, 0x4A, 0x0F, 0, 0, 0, 0, 0}, nil) {
 		got = append(got, v.Signal.Name+": "+v.Format())
 	}
-	want := []string{"Enable: 'Enabled' -", "AverageRadius: 0.0 m", "Temperature: 255.92 degK"}
+	want := []string{"Enable: Enabled", "AverageRadius: 0.0 m", "Temperature: 255.92 degK"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decoded %q, want %q (cantools' README)", got, want)
 	}

@@ -196,12 +196,13 @@ func (m *Message) present(s *Signal, p *padded) bool {
 	return true
 }
 
-// Format writes the value as cantools decode prints it: the value table's
-// name in quotes, or the number (Python's repr of an int or a float), then
-// the unit: "'Enabled' -", "255.92 degK", "240".
+// Format writes the value as cantools decode prints it (since 37.0.6,
+// which decodes value-table names as NamedSignalValue): the value table's
+// name alone, or the number (Python's repr of an int or a float) and the
+// unit: "Enabled", "255.92 degK", "240".
 func (v Value) Format() string {
 	if name, ok := v.Choice(); ok {
-		return "'" + name + "'" + unitSuffix(v.Signal.Unit)
+		return name
 	}
 	var s string
 	if v.Signal.FloatBits == 0 && v.Signal.Factor == math.Trunc(v.Signal.Factor) && v.Signal.Offset == math.Trunc(v.Signal.Offset) {
