@@ -79,6 +79,7 @@ type Bench struct {
 type guardedSpec struct {
 	began time.Time
 	keys  []string
+	sure  atomic.Pointer[string] // a failure of the DUT's the bench's lateness cannot explain
 }
 
 // BeginSpec starts a spec the bench judges its own lateness against

@@ -231,6 +231,14 @@ func (b *Bench) syncObserver(d time.Duration) {
 	b.rec.sync(ctx, time.Now())
 }
 
+// noteSureFailure marks the running spec as failed by the DUT whatever
+// the host did (a sure budget breach).
+func (b *Bench) noteSureFailure(why string) {
+	if spec := b.spec.Load(); spec != nil {
+		spec.sure.CompareAndSwap(nil, &why)
+	}
+}
+
 // noteHold notes a press that the bench held longer than asked (d, or
 // restbus.DefaultPressCycles cycles), on the bus's timestamps: from its
 // first frame with the signal set to the first with it released, which
@@ -286,7 +294,9 @@ func (e *Inconclusive) cause() string {
 
 // Judge says whose a failure of the running spec (BeginSpec) would be, now: an
 // *Inconclusive when the bench itself was later during the spec than
-// LateLimit of the keys the spec covers, nil when it would be the DUT's.
+// LateLimit of the keys the spec covers, nil when it would be the DUT's:
+// also when a sample of the spec missed its max budget by more than the
+// bench was late as it was taken.
 func (b *Bench) Judge() error {
 	if e := b.inconclusive(); e != nil {
 		return e
@@ -298,6 +308,9 @@ func (b *Bench) inconclusive() *Inconclusive {
 	spec := b.spec.Load()
 	if spec == nil {
 		return nil // not in a guarded spec
+	}
+	if spec.sure.Load() != nil {
+		return nil // the spec has failed by more than the bench was late
 	}
 	began, limit := spec.began, b.LateLimit(spec.keys...)
 	// The frames that show a stall come after it: let the observer read

@@ -74,6 +74,30 @@ var _ = Describe("a bench that watches its own timing", Label("latency"), Serial
 		Expect(err.Error()).To(ContainSubstring("the host is overloaded"))
 	}, SpecTimeout(time.Minute))
 
+	It("keeps a sample that missed its budget by more than the bench was late, and judges the failure the DUT's", func(ctx SpecContext) {
+		// music.next: max 225 ms, the bench may be 22.5 ms late. A DUT
+		// 400 ms slow after a 100 ms stall is 300 ms slow even if every
+		// millisecond of the stall were the bench's: the DUT's failure.
+		b := openBench(ctx, simProfile(map[string]string{"music.next": "400ms"}))
+		suite.Guard(b, "")
+		s, err := b.Sample(ctx, "music.next", 2, stalled(100*time.Millisecond, nextTrack(b)))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Retakes).To(BeEmpty(), "nothing retaken: lateness cannot explain 400 ms")
+		Expect(s.Samples).To(HaveLen(2))
+		Expect(b.Judge()).To(Succeed(), "the failure is the DUT's")
+		Expect(s).NotTo(harness.MeetBudget())
+	}, SpecTimeout(time.Minute))
+
+	It("still retakes a slow sample the stall could explain (negative control)", func(ctx SpecContext) {
+		// 400 ms against 225 ms, after a stall of 600 ms: the host may
+		// have made it slow.
+		b := openBench(ctx, simProfile(map[string]string{"music.next": "400ms"}))
+		s, err := b.Sample(ctx, "music.next", 1, stalled(stop, nextTrack(b)))
+		var inc *harness.Inconclusive
+		Expect(errors.As(err, &inc)).To(BeTrue(), "the error is %v", err)
+		Expect(s.Retakes).To(HaveLen(harness.MaxRetakes(1)))
+	}, SpecTimeout(time.Minute))
+
 	It("judges a failure during a stall inconclusive, and one on a quiet bench the DUT's", func(ctx SpecContext) {
 		b := openBench(ctx, simProfile(nil))
 		suite.Guard(b, "")

@@ -3,6 +3,7 @@ package candb
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,9 @@ func (s *Signal) Encode(text string) (uint64, error) {
 			return s.fromInt(c.Value)
 		}
 	}
+	if raw, ok, err := s.encodeExact(text); ok {
+		return raw, err
+	}
 	v, err := strconv.ParseFloat(text, 64)
 	if err != nil {
 		if len(s.Choices) > 0 {
@@ -100,6 +104,47 @@ func (s *Signal) Encode(text string) (uint64, error) {
 		return 0, fmt.Errorf("%s=%s: negative, but the signal is unsigned", s.ref(), text)
 	}
 	return s.fromUint(uint64(r), text)
+}
+
+// encodeExact encodes a whole number exactly, as integer arithmetic: a
+// 64-bit signal holds more than a float64 carries (2^64-1 would become
+// 2^63 on the way). ok is false where the text or the signal is not a
+// whole number's.
+func (s *Signal) encodeExact(text string) (raw uint64, ok bool, err error) {
+	v, isInt := new(big.Int).SetString(text, 10)
+	if !isInt || !s.integral() {
+		return 0, false, nil
+	}
+	if s.RangeGiven() {
+		f, _ := new(big.Float).SetInt(v).Float64()
+		eps := math.Abs(s.Factor) / 2
+		if f < s.Min-eps || f > s.Max+eps {
+			return 0, true, fmt.Errorf("%s=%s: out of range [%s, %s]%s", s.ref(), text, PythonNumber(s.Min), PythonNumber(s.Max), unitSuffix(s.Unit))
+		}
+	}
+	scaled := new(big.Int).Sub(v, big.NewInt(int64(s.Offset)))
+	if rem := new(big.Int).Rem(scaled, big.NewInt(int64(s.Factor))); rem.Sign() != 0 {
+		return 0, false, nil // between two raw values: rounded as any number is
+	}
+	scaled.Quo(scaled, big.NewInt(int64(s.Factor)))
+	switch {
+	case scaled.IsInt64() && s.Signed:
+		r, err := s.fromInt(scaled.Int64())
+		return r, true, err
+	case scaled.Sign() < 0:
+		return 0, true, fmt.Errorf("%s=%s: negative, but the signal is unsigned", s.ref(), text)
+	case scaled.IsUint64() && !s.Signed:
+		r, err := s.fromUint(scaled.Uint64(), text)
+		return r, true, err
+	}
+	return 0, true, fmt.Errorf("%s=%s: does not fit in %d bits", s.ref(), text, s.Length)
+}
+
+// integral reports whether the signal's physical values are whole numbers
+// computed exactly: an integer signal with a whole factor and offset.
+func (s *Signal) integral() bool {
+	whole := func(f float64) bool { return f == math.Trunc(f) && math.Abs(f) < 1<<62 }
+	return s.FloatBits == 0 && s.Factor != 0 && whole(s.Factor) && whole(s.Offset)
 }
 
 func (s *Signal) fromInt(v int64) (uint64, error) {

@@ -350,3 +350,46 @@ func TestFoobarCanFdAsCantools(t *testing.T) {
 		t.Errorf("decoded %q, want cantools' Fie: 2, Fas: 1", got)
 	}
 }
+
+// A 64-bit integer goes through decode and encode exactly: through a
+// float64 2^64-1 would print as 18446744073709552000 and encode as 2^63.
+func TestSixtyFourBitIntegersAreExact(t *testing.T) {
+	db, err := candb.Parse("big.dbc", []byte(`VERSION ""
+BU_: A
+BO_ 1630 Big: 8 A
+ SG_ DgnInf : 0|64@1+ (1,0) [0|18446744073709551615] "" A
+BO_ 1631 Signed: 8 A
+ SG_ S : 0|64@1- (1,0) [-9223372036854775808|9223372036854775807] "" A
+BO_ 1632 Scaled: 8 A
+ SG_ T : 0|64@1+ (2,10) [0|0] "" A
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		msg, sig, text string
+		raw            uint64
+	}{
+		{"Big", "DgnInf", "18446744073709551615", 0xFFFFFFFFFFFFFFFF},
+		{"Big", "DgnInf", "9007199254740993", 9007199254740993}, // 2^53+1: the first a float64 cannot hold
+		{"Signed", "S", "-9223372036854775808", 0x8000000000000000},
+		{"Signed", "S", "9223372036854775807", 0x7FFFFFFFFFFFFFFF},
+		{"Scaled", "T", "18446744073709551610", (18446744073709551610 - 10) / 2},
+	} {
+		_, sig, err := db.Lookup(tc.msg, tc.sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := sig.Encode(tc.text)
+		if err != nil || raw != tc.raw {
+			t.Errorf("%s=%s encodes as %d, %v; want %d", tc.sig, tc.text, raw, err, tc.raw)
+		}
+		if got := (candb.Value{Signal: sig, Raw: tc.raw, Physical: sig.Physical(tc.raw)}).Format(); got != tc.text {
+			t.Errorf("raw %d of %s formats as %s, want %s", tc.raw, tc.sig, got, tc.text)
+		}
+	}
+	_, sig, _ := db.Lookup("Big", "DgnInf")
+	if _, err := sig.Encode("18446744073709551616"); err == nil {
+		t.Error("2^64 was encoded in 64 bits")
+	}
+}

@@ -3,6 +3,7 @@ package candb
 import (
 	"encoding/binary"
 	"math"
+	"math/big"
 	"strconv"
 )
 
@@ -132,6 +133,16 @@ func (s *Signal) Physical(raw uint64) float64 {
 	return v*s.Factor + s.Offset
 }
 
+// exact is the physical value of an integral signal's raw value, exactly.
+func (s *Signal) exact(raw uint64) *big.Int {
+	v := new(big.Int).SetUint64(raw)
+	if s.Signed {
+		v.SetInt64(s.signExtend(raw))
+	}
+	v.Mul(v, big.NewInt(int64(s.Factor)))
+	return v.Add(v, big.NewInt(int64(s.Offset)))
+}
+
 func (s *Signal) signExtend(raw uint64) int64 {
 	if s.Length >= 64 {
 		return int64(raw)
@@ -205,8 +216,8 @@ func (v Value) Format() string {
 		return name
 	}
 	var s string
-	if v.Signal.FloatBits == 0 && v.Signal.Factor == math.Trunc(v.Signal.Factor) && v.Signal.Offset == math.Trunc(v.Signal.Offset) {
-		s = strconv.FormatFloat(v.Physical, 'f', -1, 64)
+	if v.Signal.integral() {
+		s = v.Signal.exact(v.Raw).String() // 64-bit values exactly, past float64's 53 bits
 	} else {
 		s = PythonFloat(v.Physical)
 	}
