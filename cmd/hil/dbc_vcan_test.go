@@ -54,8 +54,9 @@ var _ = Describe("signals by name on vcan", Label("vcan"), func() {
 				var value, shown string
 				switch {
 				case len(s.Choices) > 0:
+					// A value name alone, as cantools prints it since 37.0.6.
 					c := s.Choices[len(s.Choices)-1]
-					value, shown = c.Name, "'"+c.Name+"'"
+					value, shown = c.Name, c.Name
 				default:
 					raw := 5.0
 					if s.Length == 1 {
@@ -68,7 +69,7 @@ var _ = Describe("signals by name on vcan", Label("vcan"), func() {
 						shown = candb.PythonFloat(phys)
 					}
 				}
-				if s.Unit != "" {
+				if s.Unit != "" && len(s.Choices) == 0 {
 					shown += " " + s.Unit
 				}
 				args = append(args, fmt.Sprintf("%s.%s=%s", m.Name, s.Name, value))
