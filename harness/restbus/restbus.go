@@ -61,9 +61,9 @@ func StartProtected(ctx context.Context, bus canbus.Bus, db *candb.Database, dut
 		if slices.Contains(m.Senders, dut) || m.CycleTime <= 0 || m.Length > canbus.MaxFDLen {
 			continue
 		}
-		l, err := m.E2E(e2e.DefaultNames)
-		if layouts != nil {
-			l, err = layouts[m.Name], nil
+		l, err := layouts[m.Name], error(nil)
+		if layouts == nil {
+			l, err = m.E2E(e2e.DefaultNames)
 		}
 		if err != nil {
 			s.Stop()

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,9 +71,9 @@ func Write(ctx context.Context, o Options) ([]string, error) {
 	}
 	network := codegen.Network(o.DBCName)
 	dbcFile := filepath.Join("dbc", filepath.Base(o.DBCName))
-	m := model{Options: o, Network: network, DBCFile: filepath.ToSlash(dbcFile), Package: goPackage(filepath.Base(o.Dir)), Year: time.Now().Year()}
+	m := model{Options: o, Network: network, DBCFile: filepath.ToSlash(dbcFile), Package: goPackage(filepath.Base(o.Dir))}
 	for _, msg := range sent {
-		m.Messages = append(m.Messages, message{Name: msg.Name, Cycle: msg.CycleTime, Ident: isIdent(msg.Name)})
+		m.Messages = append(m.Messages, message{Name: msg.Name, Cycle: msg.CycleTime, Ident: token.IsIdentifier(msg.Name)}) // as the references name it (codegen)
 	}
 	m.Codecs = len(codegen.Limits(db)) == 0
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
@@ -171,21 +172,11 @@ func goPackage(base string) string {
 	return name
 }
 
-func isIdent(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return s != ""
-}
-
 type model struct {
 	Options
 	Network, DBCFile, Package string
 	Messages                  []message
 	Codecs                    bool
-	Year                      int
 }
 
 type message struct {
